@@ -1,0 +1,232 @@
+"""Finding and importing the activity files of one watched folder.
+
+A file is read only once its size and modification time have held still for STABLE_SECONDS (a device or a
+copy may still be writing it), and only when it is new or changed since it was last processed (SeenFile), so
+a poll of a large folder costs a stat per file. A file that vanishes while being read is not marked as seen,
+so the next scan tries it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+
+from vault.jobs.services import job_progress
+from vault.sources import services
+from vault.sources.models import SeenFile, Source, SourceStatus
+
+log = logging.getLogger(__name__)
+
+TRACK_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
+STABLE_SECONDS = 1.0  # size and mtime must hold this long before a file is read
+SCAN_PATIENCE_SECONDS = 60.0  # a scan job waits this long for growing files; the watcher takes the rest
+
+
+def is_track_file(name: str) -> bool:
+    lower = name.lower()
+    return not lower.startswith(".") and lower.endswith(TRACK_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class FileState:
+    size: int
+    mtime_ns: int
+
+
+def _state(path: Path) -> FileState | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return FileState(st.st_size, st.st_mtime_ns)
+
+
+class FolderScanner:
+    """The state of one watched folder between passes: files waiting to hold still."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.folder = Path(source.path)
+        # relative path -> (last observed state, monotonic time it was first observed in that state)
+        self.pending: dict[str, tuple[FileState, float]] = {}
+        # relative path -> state when last processed (SeenFile), loaded by discover()
+        self.seen: dict[str, FileState] = {}
+
+    def folder_problem(self) -> str | None:
+        return services.folder_path_problem(str(self.folder))
+
+    def discover(self) -> int:
+        """Walk the folder (recursively) and queue every new or changed track file; returns how many."""
+        self.seen = seen = {
+            path: FileState(size, mtime)
+            for path, size, mtime in SeenFile.objects.filter(source=self.source).values_list(
+                "path", "size", "mtime_ns"
+            )
+        }
+        found = 0
+        for root, dirs, files in os.walk(self.folder, onerror=lambda exc: None):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if not is_track_file(name):
+                    continue
+                full = Path(root) / name
+                rel = str(full.relative_to(self.folder))
+                state = _state(full)
+                if state is None or seen.get(rel) == state:
+                    continue
+                if rel not in self.pending:
+                    self.pending[rel] = (state, time.monotonic())
+                    found += 1
+        return found
+
+    def notice(self, full_path: str) -> None:
+        """A filesystem event named this path: queue it if it is a track file inside the folder."""
+        path = Path(full_path)
+        if not is_track_file(path.name):
+            return
+        try:
+            rel = str(path.relative_to(self.folder))
+        except ValueError:
+            return
+        state = _state(path)
+        if state is None:
+            self.pending.pop(rel, None)
+            return
+        if self.seen.get(rel) == state:  # already processed as it is
+            return
+        previous = self.pending.get(rel)
+        if previous is None or previous[0] != state:
+            self.pending[rel] = (state, time.monotonic())
+
+    def ready(self) -> list[str]:
+        """Pending files whose size and mtime have held still for STABLE_SECONDS; restarts the clock of the
+        others and forgets those that vanished."""
+        now = time.monotonic()
+        ready = []
+        for rel, (state, since) in list(self.pending.items()):
+            current = _state(self.folder / rel)
+            if current is None:
+                del self.pending[rel]
+            elif current != state:
+                self.pending[rel] = (current, now)
+            elif now - since >= STABLE_SECONDS:
+                ready.append(rel)
+        return sorted(ready)
+
+    def claim(self, rel: str, state: FileState) -> bool:
+        """Record `rel` at `state` as taken, unless another scanner (the watcher and a scan job may run at once)
+        already took it at that state: the database, not a check before the write, keeps it single."""
+        taken = (
+            SeenFile.objects.filter(source=self.source, path=rel)
+            .exclude(size=state.size, mtime_ns=state.mtime_ns)
+            .update(size=state.size, mtime_ns=state.mtime_ns)
+        )
+        if taken:
+            return True
+        try:
+            with transaction.atomic():
+                SeenFile.objects.create(
+                    source_id=self.source.pk, path=rel, size=state.size, mtime_ns=state.mtime_ns
+                )
+        except IntegrityError:  # taken by another scanner, or the source was removed
+            return False
+        return True
+
+    def release(self, rel: str) -> None:
+        SeenFile.objects.filter(source=self.source, path=rel).delete()
+        self.seen.pop(rel, None)
+
+    def import_file(self, rel: str) -> bool:
+        """Read one settled file and hand it to the importer. False if it must be tried again later or another
+        scanner has it."""
+        path = self.folder / rel
+        state = _state(path)
+        self.pending.pop(rel, None)
+        if state is None:
+            return False
+        if not self.claim(rel, state):
+            self.seen[rel] = state
+            return False
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            log.info("%s vanished while being read; the next scan tries again", path)
+            self.release(rel)
+            return False
+        except OSError as exc:
+            services.source_log(
+                source=self.source,
+                name=rel,
+                status="error",
+                message=f"cannot read {rel}: {exc.strerror or exc}",
+            )
+            return False
+        if len(data) != state.size or _state(path) != state:  # still being written after all
+            self.release(rel)
+            self.pending[rel] = (_state(path) or FileState(len(data), 0), time.monotonic())
+            return False
+        services.source_import(source=self.source, data=data, filename=rel)
+        self.seen[rel] = state
+        return True
+
+    def import_ready(self, *, on_file=None, budget_s: float | None = None) -> int:
+        """Import the settled files (for at most `budget_s`; the rest stay pending for the next pass). Once the
+        source is removed every claim fails (its SeenFile rows went with it and new ones are refused by the
+        foreign key), so nothing more is read."""
+        count = 0
+        deadline = None if budget_s is None else time.monotonic() + budget_s
+        for rel in self.ready():
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            if self.import_file(rel):
+                count += 1
+                if on_file:
+                    on_file(count)
+        return count
+
+
+def folder_check(scanner: FolderScanner) -> bool:
+    """Put the card in "needs attention" while the folder is unusable and back to active when it returns.
+    True when the folder can be scanned."""
+    problem = scanner.folder_problem()
+    source = scanner.source
+    if problem:
+        if source.status != SourceStatus.NEEDS_ATTENTION or source.status_reason != problem:
+            services.source_set_status(source=source, status=SourceStatus.NEEDS_ATTENTION, reason=problem)
+        return False
+    if source.status == SourceStatus.NEEDS_ATTENTION:
+        services.source_set_status(source=source, status=SourceStatus.ACTIVE, reason="")
+    return True
+
+
+def folder_scan(*, source: Source, job=None) -> int:
+    """A full scan: every new or changed file, waiting (up to SCAN_PATIENCE_SECONDS) for growing ones."""
+    scanner = FolderScanner(source)
+    if not folder_check(scanner):
+        if job is not None:
+            job_progress(job=job, done=0, total=0, message=f"not scanned: {source.status_reason}")
+        return 0
+    total = scanner.discover()
+    imported = 0
+
+    def progress(count: int) -> None:
+        if job is not None:
+            job_progress(job=job, done=imported + count, total=total)
+
+    if job is not None:
+        job_progress(job=job, done=0, total=total, message=f"scanning {source.path}")
+    deadline = time.monotonic() + SCAN_PATIENCE_SECONDS
+    while scanner.pending and time.monotonic() < deadline and services.source_exists(source):
+        imported += scanner.import_ready(on_file=progress)
+        if scanner.pending:
+            time.sleep(min(STABLE_SECONDS, 0.25))
+    services.source_mark_synced(source=source)
+    if job is not None:
+        waiting = f"; {len(scanner.pending)} still being written" if scanner.pending else ""
+        job_progress(job=job, done=imported, total=total, message=f"{imported} files processed{waiting}")
+    return imported

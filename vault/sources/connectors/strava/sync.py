@@ -1,0 +1,329 @@
+"""One Strava sync: every activity after the cursor, oldest first, each through the import pipeline.
+
+The list is read with only `after` (Strava then answers oldest first), so the cursor is simply the start time
+of the last activity done; it is saved after each one, so a stop for any reason (rate limit, token, outage,
+removal) loses nothing and fetches nothing twice. Activities already in the file log are skipped before their
+streams are fetched, which covers two activities starting in the same second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from vault.jobs.services import job_create, job_progress
+from vault.sources import selectors, services
+from vault.sources.connectors.strava.client import (
+    StravaBadData,
+    StravaError,
+    StravaRateLimited,
+    StravaTokenStale,
+    StravaUnauthorized,
+)
+from vault.sources.connectors.strava.oauth import client_for, scope_problem
+from vault.sources.connectors.strava.recording import (
+    ActivityDataError,
+    canonical_bytes,
+    parse_start,
+    sport_of,
+    to_recording,
+)
+from vault.sources.models import FileStatus, Source, SourceFileLog, SourceStatus
+from vault.sources.selectors import SYNC_JOB_KIND
+
+PER_PAGE = 200  # Strava's maximum: fewest list calls against the rate limit
+PROGRESS_EVERY_S = 0.5
+
+
+class SourceRemoved(Exception):
+    pass
+
+
+class StreamsPrefetch:
+    """Fetches the next activity's streams while the current one is imported, so the HTTP round trip overlaps
+    the import. One request in flight, in list order, started only after the previous answer was taken: a
+    refusal (rate limit, token, outage) stops the sync before anything later is asked for, exactly as without
+    it. Token refreshes write the rotated tokens, so they stay in the sync's own thread."""
+
+    def __init__(self, client):
+        self.client = client
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="strava-prefetch")
+        self.pending: tuple[int, Future] | None = None
+
+    def start(self, activity_id: int) -> None:
+        self.client.ensure_fresh_token()
+        self.pending = (activity_id, self.pool.submit(self.client.streams, activity_id, refresh=False))
+
+    def take(self, activity_id: int) -> dict | None:
+        pending, self.pending = self.pending, None
+        if pending is None or pending[0] != activity_id:
+            self._settle(pending)
+            return self.client.streams(activity_id)
+        try:
+            return pending[1].result()
+        except StravaTokenStale:
+            self.client.refresh()
+            return self.client.streams(activity_id)
+
+    def close(self) -> None:
+        self._settle(self.pending)
+        self.pending = None
+        self.pool.shutdown(wait=True)
+
+    @staticmethod
+    def _settle(pending) -> None:
+        if pending is not None:
+            with contextlib.suppress(Exception):  # an answer nobody will use; its error does not matter
+                pending[1].result()
+
+
+@dataclass
+class Planned:
+    """A listed activity that will be imported (its streams, if any, fetched first)."""
+
+    item: dict
+    raw_id: int
+    external_id: str
+    sport: str
+
+    @property
+    def needs_streams(self) -> bool:
+        return self.item.get("manual") is not True
+
+
+def strava_sync(*, source: Source, job, client=None) -> None:
+    try:
+        client = client or client_for(source)
+    except StravaError as exc:
+        services.source_set_status(source=source, status=SourceStatus.NEEDS_ATTENTION, reason=str(exc))
+        return
+    if not source.secrets.get("access_token"):
+        services.source_set_status(
+            source=source, status=SourceStatus.RECONNECT, reason="not connected yet: authorise on Strava"
+        )
+        return
+    progress = Progress(job)
+    prefetch = StreamsPrefetch(client)
+    try:
+        page = 1
+        after = int(source.cursor.get("after", 0))
+        while True:
+            items = client.list_activities(after=after, page=page, per_page=PER_PAGE)
+            _sync_page(source, prefetch, items, progress)
+            if len(items) < PER_PAGE:
+                break
+            page += 1
+    except SourceRemoved:
+        progress.report(message=f"the source was removed; stopped after {progress.done} activities")
+        return
+    except StravaRateLimited as exc:
+        _pause(source, job, exc, progress.done)
+        return
+    except StravaUnauthorized as exc:
+        services.source_set_status(
+            source=source, status=SourceStatus.RECONNECT, reason=f"{exc}. Connect Strava again."
+        )
+        progress.report(message=f"stopped: {exc}")
+        return
+    except StravaError as exc:
+        reason = f"{exc}; the next sync continues from where this one stopped"
+        services.source_set_status(source=source, status=SourceStatus.NEEDS_ATTENTION, reason=reason)
+        progress.report(message=f"stopped: {reason}")
+        return
+    finally:
+        prefetch.close()
+        client.close()
+    problem = scope_problem(set(source.config.get("scopes", [])))
+    services.source_set_status(
+        source=source, status=SourceStatus.ACTIVE, reason=problem[1] if problem else ""
+    )
+    services.source_mark_synced(source=source)
+    progress.report(total=progress.done, message=f"{progress.done} Strava activities processed")
+
+
+class Progress:
+    """Job progress, written at most every PROGRESS_EVERY_S (a row update per activity would cost more than
+    the connector itself); the cursor is still saved after every activity."""
+
+    def __init__(self, job):
+        self.job = job
+        self.done = 0
+        self.written_at = 0.0
+
+    def step(self) -> None:
+        self.done += 1
+        if time.monotonic() - self.written_at >= PROGRESS_EVERY_S:
+            self.report(message=f"{self.done} Strava activities processed")
+
+    def report(self, *, message: str, total: int | None = None) -> None:
+        self.written_at = time.monotonic()
+        job_progress(job=self.job, done=self.done, total=total, message=message)
+
+
+@dataclass
+class PageFacts:
+    """What the database knows about one list page, read in two queries rather than two per activity: the
+    activities already in the file log, and the (start, sport) of file imports that a listed one may link to."""
+
+    logged: set[str]
+    unlinked: list[tuple[dt.datetime, str]]
+
+    @classmethod
+    def read(cls, source: Source, items: list) -> PageFacts:
+        ids, starts = [], []
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("id"), int):
+                ids.append(str(item["id"]))
+                with contextlib.suppress(ActivityDataError):
+                    starts.append(parse_start(item))
+        logged = set(
+            SourceFileLog.objects.filter(source=source, external_id__in=ids).values_list(
+                "external_id", flat=True
+            )
+        )
+        unlinked = selectors.unlinked_activities(source.athlete, min(starts), max(starts)) if starts else []
+        return cls(logged=logged, unlinked=unlinked)
+
+    def may_link(self, start: dt.datetime, sport: str) -> bool:
+        return any(s == sport and abs(t - start) <= services.LINK_WINDOW for t, s in self.unlinked)
+
+
+def _sync_page(source: Source, prefetch: StreamsPrefetch, items: list, progress: Progress) -> None:
+    """Each activity of one list page in order; while one is imported, the next one's streams download. A
+    removed source is noticed when its cursor cannot be saved (and the importer refuses its files)."""
+    facts = PageFacts.read(source, items)
+    upcoming = _plan(source, items[0], facts) if items else None
+    for index, item in enumerate(items):
+        current, upcoming = upcoming, None
+        streams, fetched = None, True
+        if current is not None and current.needs_streams:
+            try:
+                streams = prefetch.take(current.raw_id)
+            except StravaBadData as exc:
+                _log_error(source, current.item, current.external_id, str(exc))
+                fetched = False
+        if index + 1 < len(items):
+            upcoming = _plan(source, items[index + 1], facts)
+            if upcoming is not None and upcoming.needs_streams:
+                prefetch.start(upcoming.raw_id)
+        if current is not None and fetched:
+            _import(source, current, streams)
+        _advance_cursor(source, item)
+        progress.step()
+
+
+def _label(item: dict) -> str:
+    name = item.get("name") if isinstance(item.get("name"), str) else ""
+    return f"Strava {item.get('id')}" + (f" {name}" if name else "")
+
+
+def _plan(source: Source, item, facts: PageFacts) -> Planned | None:
+    """Decide what to do with one listed activity: None when it is done here (already seen, linked to an
+    activity imported from a file, or logged as unusable); else the plan to import it."""
+    if not isinstance(item, dict):
+        services.source_log(
+            source=source,
+            name="Strava activity list",
+            status=FileStatus.ERROR,
+            message=f"an activity list entry is a {type(item).__name__}, not an object; skipped",
+        )
+        return None
+    raw_id = item.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, int):
+        services.source_log(
+            source=source,
+            name=_label(item),
+            status=FileStatus.ERROR,
+            message=f"activity list entry: field 'id' is missing or not an integer ({raw_id!r}); skipped",
+        )
+        return None
+    external_id = str(raw_id)
+    if external_id in facts.logged:
+        return None
+    try:
+        start = parse_start(item)
+        sport, _sub = sport_of(item)
+    except ActivityDataError as exc:
+        _log_error(source, item, external_id, str(exc))
+        return None
+    linked = None
+    if facts.may_link(start, sport):
+        linked = services.activity_link_external(
+            source=source, sport=sport, start=start, external_id=external_id
+        )
+    if linked is not None:
+        services.source_log(
+            source=source,
+            name=f"strava-{external_id}.json",
+            status=FileStatus.DUPLICATE,
+            external_id=external_id,
+            activity_id=linked.pk,
+            message=f"{_label(item)}: linked to activity {linked.pk} imported from {linked.original_filename}",
+        )
+        return None
+    return Planned(item=item, raw_id=raw_id, external_id=external_id, sport=sport)
+
+
+def _import(source: Source, planned: Planned, streams: dict | None) -> None:
+    try:
+        recording = to_recording(planned.item, streams)
+    except ActivityDataError as exc:
+        _log_error(source, planned.item, planned.external_id, str(exc))
+        return
+    services.source_import(
+        source=source,
+        data=canonical_bytes(planned.item, streams),
+        filename=f"strava-{planned.external_id}.json",
+        external_id=planned.external_id,
+        recording=recording,
+        name=planned.item.get("name") or "",
+        sport=planned.sport,
+    )
+
+
+def _log_error(source: Source, item: dict, external_id: str, problem: str) -> None:
+    services.source_log(
+        source=source,
+        name=f"strava-{external_id}.json",
+        status=FileStatus.ERROR,
+        external_id=external_id,
+        message=f"{_label(item)}: {problem}; skipped",
+    )
+
+
+def _advance_cursor(source: Source, item) -> None:
+    try:
+        start = parse_start(item) if isinstance(item, dict) else None
+    except ActivityDataError:
+        return
+    if start is None:
+        return
+    # one second before: a second activity starting in the same second is listed again (and the file log
+    # keeps the first from being fetched twice)
+    after = max(int(source.cursor.get("after", 0)), int(start.timestamp()) - 1)
+    source.cursor = {**source.cursor, "after": after}
+    if not services.source_save_cursor(source=source):
+        raise SourceRemoved
+
+
+def _pause(source: Source, job, exc: StravaRateLimited, done: int) -> None:
+    """Stop until the rate-limit window resets; a follow-up job then continues from the saved cursor."""
+    from vault.jobs.tasks import run_job
+
+    resume_at = exc.resume_at.astimezone(dt.UTC)
+    reason = f"{exc}: paused until {resume_at:%H:%M} UTC, then the sync continues where it stopped"
+    services.source_set_status(source=source, status=SourceStatus.SYNCING, reason=reason)
+    follow_up = job_create(
+        kind=SYNC_JOB_KIND,
+        owner=job.owner,
+        athlete=job.athlete,
+        params={"source_id": source.pk, "action": "sync", "resumes_job": job.pk},
+        enqueue=False,
+    )
+    transaction.on_commit(lambda: run_job.schedule((follow_up.pk,), eta=resume_at.replace(tzinfo=None)))
+    job_progress(job=job, done=done, message=f"{reason} (job {follow_up.pk})")

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-CORPUS_DIR = Path(os.environ.get("VAULT_CORPUS_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "corpus"))
+CORPUS_DIR = Path(
+    os.environ.get("VAULT_CORPUS_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "corpus")
+)
 MISSING_REASON = f"the shared device-file corpus is not at {CORPUS_DIR} (set VAULT_CORPUS_DIR to point at it)"
 
 

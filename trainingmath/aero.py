@@ -17,6 +17,16 @@ SEA_LEVEL_PRESSURE_PA = 101_325.0
 DRIVETRAIN_EFFICIENCY = 0.976
 WHEEL_DRAG_AREA_M2 = 0.0044
 MODELS = ("martin", "simple")
+# Where the power meter sits decides which losses its reading still includes: a pedal, crank-arm or spider
+# meter measures before the chain, so the wheel gets E_c of it (Martin's 0.976); a rear-hub meter or a
+# direct-drive trainer measures after the chain, so nothing is lost between the reading and the wheel.
+POWER_METER_EFFICIENCY = {
+    "pedal": DRIVETRAIN_EFFICIENCY,
+    "crank": DRIVETRAIN_EFFICIENCY,
+    "spider": DRIVETRAIN_EFFICIENCY,
+    "hub": 1.0,
+    "trainer": 1.0,
+}
 
 # Plausible input ranges; outside them the model is being misused rather than extrapolated.
 CDA_RANGE_M2 = (0.1, 0.6)
@@ -28,6 +38,15 @@ EFFICIENCY_RANGE = (0.8, 1.0)
 WIND_RANGE_M_PER_S = (-40.0, 40.0)
 SPEED_RANGE_M_PER_S = (0.0, 40.0)
 MAX_SOLVED_SPEED_M_PER_S = 100.0
+
+
+def drivetrain_efficiency_for(power_meter: str) -> float:
+    """The share of a power meter's reading that reaches the rear wheel, by where the meter sits."""
+    if power_meter not in POWER_METER_EFFICIENCY:
+        raise InvalidInput(
+            "power_meter", f"must be one of {', '.join(POWER_METER_EFFICIENCY)}, got {power_meter!r}"
+        )
+    return POWER_METER_EFFICIENCY[power_meter]
 
 
 def saturation_vapour_pressure_pa(temperature_c: float) -> float:
@@ -261,11 +280,13 @@ def cda_from_segment(
     crr: float,
     elevation_gain_m: float = 0.0,
     rho_kg_per_m3: float = 1.225,
+    wind_m_per_s: float = 0.0,
     drivetrain_efficiency: float = DRIVETRAIN_EFFICIENCY,
     model: str = "martin",
 ) -> float:
     """CdA from a steady-state segment: mean power over `distance_m` in `time_s`, climbing `elevation_gain_m`
     (negative for a net descent). Speed is distance/time and the grade is net elevation change/distance.
+    `wind_m_per_s` is the mean along-road wind, head wind positive (§6.1); on an out-and-back it averages out.
     """
     distance = require_positive(distance_m, "distance_m")
     time = require_positive(time_s, "time_s")
@@ -282,6 +303,7 @@ def cda_from_segment(
         crr=crr,
         grade=grade,
         rho_kg_per_m3=rho_kg_per_m3,
+        wind_m_per_s=wind_m_per_s,
         drivetrain_efficiency=drivetrain_efficiency,
         model=model,
     )

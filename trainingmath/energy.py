@@ -128,7 +128,12 @@ def leg_calories(leg: Mapping, *, weight_kg: float) -> dict:
         return swimming_kcal(
             weight_kg=weight_kg, duration_s=duration, intensity_factor=leg.get("intensity_factor")
         )
-    if leg.get("avg_hr") is not None and leg.get("age_years") is not None and leg.get("sex") is not None:
+    if leg.get("avg_hr") is not None:
+        # Heart rate is this leg's only usable input; Keytel's equation cannot run without age and sex, and a
+        # silent "unknown" would hide which input is missing.
+        for name in ("age_years", "sex"):
+            if leg.get(name) is None:
+                raise InvalidInput(name, f"is needed to estimate a {sport} leg's energy from heart rate")
         kcal = keytel_kcal(
             avg_hr=leg["avg_hr"],
             weight_kg=weight_kg,

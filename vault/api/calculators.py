@@ -136,6 +136,10 @@ class CalculatorRunResponse(serializers.Serializer):
     inputs = _polymorphic("CalculatorInputs", "inputs")
     outputs = _polymorphic("CalculatorOutputs", "outputs")
     race = serializers.IntegerField(allow_null=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="stale metric-history values the prefill used (readiness windows), one sentence each",
+    )
 
 
 class CalculatorRunView(APIView):
@@ -173,6 +177,7 @@ class CalculatorRunView(APIView):
             "inputs": result.inputs,
             "outputs": result.outputs,
             "race": result.race_id,
+            "warnings": result.warnings,
         }
         return Response(body, status=status.HTTP_201_CREATED if save else status.HTTP_200_OK)
 

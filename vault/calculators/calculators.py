@@ -20,10 +20,13 @@ from trainingmath.units import format_duration
 from vault.accounts.models import AthleteProfile
 from vault.activities.load import best_power_curves
 from vault.calculators.models import CalculatorResult, Race, RaceDistance
-from vault.metrics.selectors import metric_value_on
+from vault.metrics.selectors import metric_entry_on
 
 # Defaults a rider rarely knows; every one is an input that can be overridden.
-BIKE_MASS_KG = 9.0
+# Bike and gear (clothing, helmet, shoes, bottles) together make the 9 kg added to the rider's weight.
+DEFAULT_BIKE_MASS_KG = 8.0
+DEFAULT_GEAR_MASS_KG = 1.0
+BIKE_MASS_KG = DEFAULT_BIKE_MASS_KG + DEFAULT_GEAR_MASS_KG
 ROAD_CRR = 0.004
 STILL_AIR_TEMPERATURE_C = 20.0
 CP_TEST_DURATIONS_S = (120, 480, 900)  # science.md §11: the prefilled durations of a CP test
@@ -45,7 +48,9 @@ UNIT_SUFFIXES = (
     ("_g_per_h", "g/h"),
     ("_ml_per_h", "ml/h"),
     ("_mg_per_h", "mg/h"),
+    ("_l_per_h", "L/h"),
     ("_percent", "%"),
+    ("_years", "years"),
     ("_kcal", "kcal"),
     ("_m2", "m²"),
     ("_kg", "kg"),
@@ -58,20 +63,61 @@ UNIT_SUFFIXES = (
     ("_s", "s"),
     ("_bpm", "bpm"),
 )
+# Names that say which fit or variant a value comes from, after its unit: cp_w_inverse_time is in W.
+QUALIFIER_SUFFIXES = ("_inverse_time", "_3p")
+# Names whose unit is not in a suffix.
+NAMED_UNITS = {"avg_hr": "bpm", "threshold_hr": "bpm", "paces": "s/km"}
 DIMENSIONLESS = {
     "grade": "fraction (0.05 is 5 %)",
     "crr": "rolling-resistance coefficient",
     "target_if": "fraction of FTP",
+    "intensity_factor": "ratio to the threshold (1.0 is threshold intensity)",
     "vdot": "VDOT points",
+    "tss": "TSS points",
     "drivetrain_efficiency": "fraction",
-    "threshold_hr": "bpm",
+    "r2": "coefficient of determination",
+    "r2_inverse_time": "coefficient of determination",
 }
 
 
 def unit_of(name: str) -> str:
+    """The unit a field's value is in, read from its name (dimensionless ones: what the number is)."""
     if name in DIMENSIONLESS:
         return DIMENSIONLESS[name]
+    if name in NAMED_UNITS:
+        return NAMED_UNITS[name]
+    for qualifier in QUALIFIER_SUFFIXES:
+        if name.endswith(qualifier):
+            return unit_of(name.removesuffix(qualifier))
     return next((unit for suffix, unit in UNIT_SUFFIXES if name.endswith(suffix)), "")
+
+
+def unit_note(name: str, serializer_field=None) -> str:
+    """What the OpenAPI description says about a field's unit: its unit, or that it has none (a list or
+    object of values says where its entries' units are)."""
+    unit = unit_of(name)
+    if name in DIMENSIONLESS:
+        return f"Unitless: {unit}."
+    if unit:
+        return f"Unit: {unit}."
+    if isinstance(serializer_field, serializers.ListField | serializers.DictField):
+        return "Unitless: a collection; the units of its entries are given with them."
+    return "Unitless."
+
+
+class UnitSerializer(serializers.Serializer):
+    """A serializer whose fields' descriptions end with their unit (read from the name), so the OpenAPI
+    document and `GET /api/calculators/` say it once, where the name already does; `plain_help` keeps the
+    text without it for the pages, which show the unit beside the field."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, serializer_field in fields.items():
+            plain = str(serializer_field.help_text or "")
+            serializer_field.plain_help = plain
+            note = unit_note(name, serializer_field)
+            serializer_field.help_text = f"{plain} · {note}" if plain else note
+        return fields
 
 
 def _number(help_text: str, **kwargs) -> serializers.FloatField:
@@ -81,7 +127,7 @@ def _number(help_text: str, **kwargs) -> serializers.FloatField:
 # --- input serializers ---------------------------------------------------------------------------------------
 
 
-class CalculatorInput(serializers.Serializer):
+class CalculatorInput(UnitSerializer):
     """Inputs every calculator takes besides its own: the race it is for and the date its prefills are as of."""
 
     race = serializers.IntegerField(
@@ -99,17 +145,27 @@ class CssInput(CalculatorInput):
     t2_s = _number("longer trial time")
 
 
-class EffortSerializer(serializers.Serializer):
-    duration_s = serializers.FloatField(help_text="effort duration (s)")
-    power_w = serializers.FloatField(help_text="mean power over the effort (W)")
+class EffortSerializer(UnitSerializer):
+    duration_s = serializers.FloatField(help_text="effort duration")
+    power_w = serializers.FloatField(help_text="mean power over the effort")
+
+
+CURVE_PERIODS = ("42d", "90d", "season", "all")
 
 
 class CriticalPowerInput(CalculatorInput):
     efforts = serializers.ListField(
         child=EffortSerializer(),
         required=False,
-        help_text="two or three maximal efforts (three by default: 120 s, 480 s, 900 s); default: the best "
-        "powers of the last 90 days at those durations",
+        help_text="two or three maximal efforts, each {duration_s (s), power_w (W)} (three by default: "
+        "120 s, 480 s, 900 s); default: the best powers of power_curve_period at those durations",
+    )
+    power_curve_period = serializers.ChoiceField(
+        choices=CURVE_PERIODS,
+        required=False,
+        allow_null=True,
+        help_text="which best power curve prefills the efforts: the last 42 or 90 days, the season (since "
+        "1 January) or all time (default 90d)",
     )
 
 
@@ -140,12 +196,23 @@ class CdaInput(CalculatorInput):
     speed_m_per_s = _number("steady speed; or give distance_m and time_s")
     distance_m = _number("segment distance")
     time_s = _number("segment time")
-    total_mass_kg = _number("rider + bike + gear (default: weight + 9 kg)")
+    total_mass_kg = _number("rider + gear + bike; or give those three (default: their sum)")
+    rider_mass_kg = _number("the rider's body mass (default: current weight)")
+    gear_mass_kg = _number(f"clothing, helmet, shoes, bottles (default {DEFAULT_GEAR_MASS_KG:g} kg)")
+    bike_mass_kg = _number(f"the bike as ridden in the test (default {DEFAULT_BIKE_MASS_KG:g} kg)")
     crr = _number("rolling resistance (default 0.004)")
     grade = _number("road grade as a fraction")
     elevation_gain_m = _number("net climb of the segment")
+    wind_m_per_s = _number("mean wind along the road during the test: head wind positive, tail wind negative")
     rho_kg_per_m3 = _number("air density (default: from the race, else 1.225)")
-    drivetrain_efficiency = _number("power reaching the wheel; 0.976 for a crank or pedal meter, 1 for a hub")
+    power_meter = serializers.ChoiceField(
+        choices=list(aero.POWER_METER_EFFICIENCY),
+        required=False,
+        allow_null=True,
+        help_text="where the power meter sits: pedal, crank or spider lose the chain's 2.4 % before the wheel "
+        "(efficiency 0.976), hub or trainer measure after it (1.0); default crank",
+    )
+    drivetrain_efficiency = _number("share of the measured power reaching the wheel; overrides power_meter")
     activity = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -174,7 +241,11 @@ class BikePlanInput(CalculatorInput):
 
 class FinishTimeInput(CalculatorInput):
     preset = serializers.ChoiceField(
-        choices=list(race.RACE_PRESETS), required=False, allow_null=True, help_text="standard distances"
+        choices=list(race.RACE_PRESETS),
+        required=False,
+        allow_null=True,
+        help_text="standard distances, with the swim offset, run factor and transitions the prefills use "
+        "(default: the race's distance)",
     )
     swim_m = _number("swim distance (default: the preset's or the race's)")
     bike_m = _number("bike distance")
@@ -189,7 +260,7 @@ class FinishTimeInput(CalculatorInput):
         child=serializers.FloatField(),
         required=False,
         allow_null=True,
-        help_text="elapsed-time cut-offs (s) at up to three points: swim, bike, finish",
+        help_text="elapsed-time cut-offs at up to three points: {swim, bike, finish: seconds from the start}",
     )
 
 
@@ -212,35 +283,53 @@ class ZonesInput(CalculatorInput):
     css_pace_s_per_100m = _number("CSS pace (default: current)")
 
 
-class RaceLegInput(serializers.Serializer):
-    sport = serializers.ChoiceField(choices=["swim", "bike", "run"])
-    duration_s = serializers.FloatField(help_text="leg duration (s)")
-    power_w = serializers.FloatField(required=False, help_text="bike: average power (W)")
-    work_kj = serializers.FloatField(required=False, help_text="bike: work (kJ)")
-    distance_m = serializers.FloatField(required=False, help_text="run: distance (m)")
-    pace_s_per_km = serializers.FloatField(required=False, help_text="run: pace (s/km)")
-    avg_hr = serializers.FloatField(required=False, help_text="average heart rate (bpm)")
-    intensity_factor = serializers.FloatField(required=False, help_text="swim: pace relative to CSS")
+SEXES = ("male", "female")  # the two tables Keytel's heart-rate equation has
+
+
+class RaceLegInput(UnitSerializer):
+    sport = serializers.ChoiceField(choices=["swim", "bike", "run"], help_text="swim, bike or run")
+    duration_s = serializers.FloatField(help_text="leg duration")
+    power_w = serializers.FloatField(required=False, help_text="bike: average power")
+    work_kj = serializers.FloatField(required=False, help_text="bike: work")
+    distance_m = serializers.FloatField(required=False, help_text="run: distance")
+    pace_s_per_km = serializers.FloatField(required=False, help_text="run: pace")
+    avg_hr = serializers.FloatField(
+        required=False, help_text="average heart rate; used when the leg has no work or pace"
+    )
+    intensity_factor = serializers.FloatField(required=False, help_text="swim: speed relative to CSS")
+    age_years = serializers.FloatField(
+        required=False, help_text="age for the heart-rate estimate (default: the calculator's age_years)"
+    )
+    sex = serializers.ChoiceField(
+        choices=SEXES, required=False, help_text="for the heart-rate estimate (default: the calculator's sex)"
+    )
+
+
+LEGS_HELP = (
+    "each {sport, duration_s (s), and power_w (W) or work_kj (kJ), distance_m (m) or pace_s_per_km (s/km), "
+    "avg_hr (bpm)}; default: the race's legs timed by its finish-time step"
+)
 
 
 class CaloriesInput(CalculatorInput):
-    legs = serializers.ListField(
-        child=RaceLegInput(),
-        required=False,
-        help_text="default: the race's legs timed by its finish-time step",
-    )
+    legs = serializers.ListField(child=RaceLegInput(), required=False, help_text=LEGS_HELP)
     weight_kg = _number("body weight (default: current weight)")
+    age_years = _number(
+        "age, for heart-rate legs (Keytel); default: from the profile's birth date as of the race or on_date"
+    )
+    sex = serializers.ChoiceField(
+        choices=SEXES,
+        required=False,
+        allow_null=True,
+        help_text="for heart-rate legs (Keytel); default: the profile's",
+    )
 
 
 class FuelingInput(CalculatorInput):
-    legs = serializers.ListField(
-        child=RaceLegInput(),
-        required=False,
-        help_text="default: the race's legs timed by its finish-time step",
-    )
+    legs = serializers.ListField(child=RaceLegInput(), required=False, help_text=LEGS_HELP)
     weight_kg = _number("body weight (default: current weight)")
     temperature_c = _number("expected temperature (default: the race's, else 20 °C)")
-    sweat_rate_l_per_h = _number("measured sweat rate (L/h), replaces the heat-based fluid estimate")
+    sweat_rate_l_per_h = _number("measured sweat rate; replaces the heat-based fluid estimate")
 
 
 # --- output serializers (the OpenAPI document) ---------------------------------------------------------------
@@ -250,100 +339,136 @@ def _out(help_text: str) -> serializers.FloatField:
     return serializers.FloatField(help_text=help_text, allow_null=True)
 
 
-class Warnings(serializers.Serializer):
-    warnings = serializers.ListField(child=serializers.CharField(), required=False)
+class Warnings(UnitSerializer):
+    warnings = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="notes on the inputs or the model's limits"
+    )
 
 
 class CssOutput(Warnings):
-    css_m_per_s = _out("critical swim speed (m/s)")
-    css_pace_s_per_100m = _out("CSS pace (s/100m)")
-    sdi_percent = _out("speed drop-off index (%)")
-    zones = serializers.ListField(child=serializers.DictField(), help_text="swim zones: speed and pace bands")
+    css_m_per_s = _out("critical swim speed")
+    css_pace_s_per_100m = _out("CSS pace")
+    sdi_percent = _out("speed drop-off index")
+    zones = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="swim zones, each {zone, name, min_speed_m_per_s and max_speed_m_per_s (m/s), "
+        "slow_pace_s_per_100m and fast_pace_s_per_100m (s/100m)}",
+    )
 
 
 class CriticalPowerOutput(Warnings):
-    cp_w = _out("CP, work-time fit (W)")
-    w_prime_j = _out("W′, work-time fit (J)")
-    cp_w_inverse_time = _out("CP, 1/time fit (W)")
-    w_prime_j_inverse_time = _out("W′, 1/time fit (J)")
-    w_prime_kj = _out("W′, work-time fit (kJ)")
+    cp_w = _out("CP, work-time fit (the default)")
+    w_prime_j = _out("W′, work-time fit")
+    w_prime_kj = _out("W′, work-time fit")
+    r2 = _out("R² of the work-time fit")
+    cp_se_w = _out("standard error of CP, work-time fit (null with two efforts)")
+    w_prime_se_j = _out("standard error of W′, work-time fit (null with two efforts)")
+    cp_w_inverse_time = _out("CP, power on 1/time fit")
+    w_prime_j_inverse_time = _out("W′, power on 1/time fit")
+    r2_inverse_time = _out("R² of the 1/time fit")
+    cp_w_3p = _out("CP, Morton's three-parameter fit (null with fewer than three durations)")
+    w_prime_j_3p = _out("W′, three-parameter fit")
+    pmax_w_3p = _out("maximal instantaneous power, three-parameter fit")
+    k_s_3p = _out("k = W′ / (Pmax − CP), three-parameter fit")
+    rmse_w_3p = _out("root-mean-square power error of the three-parameter fit")
 
 
-class FtpTestOutput(serializers.Serializer):
-    ftp_w = _out("FTP = 95 % of the 20-minute power (W)")
+class FtpTestOutput(UnitSerializer):
+    ftp_w = _out("FTP = 95 % of the 20-minute power")
 
 
-class AirDensityOutput(serializers.Serializer):
-    rho_kg_per_m3 = _out("air density (kg/m³)")
+class AirDensityOutput(UnitSerializer):
+    rho_kg_per_m3 = _out("air density")
 
 
 class BikeSpeedOutput(Warnings):
-    speed_m_per_s = _out("speed (m/s)")
-    power_w = _out("power (W)")
+    speed_m_per_s = _out("speed")
+    power_w = _out("power")
 
 
-class CdaOutput(serializers.Serializer):
-    cda_m2 = _out("drag area (m²)")
+class CdaOutput(UnitSerializer):
+    cda_m2 = _out("drag area")
+    total_mass_kg = _out("the total mass the calculation used")
+    drivetrain_efficiency = _out("the drivetrain efficiency the calculation used")
 
 
 class BikePlanOutput(Warnings):
-    bike_time_s = _out("projected bike time (s)")
-    power_w = _out("target power (W)")
-    np_w = _out("normalized power (W)")
-    tss = _out("training stress score")
-    intensity_factor = _out("NP / FTP")
-    work_kj = _out("work (kJ)")
-    avg_speed_m_per_s = _out("average speed (m/s)")
+    bike_time_s = _out("projected bike time")
+    power_w = _out("target power")
+    np_w = _out("normalized power")
+    tss = _out("training stress score (null without FTP)")
+    intensity_factor = _out("NP / FTP (null without FTP)")
+    work_kj = _out("work")
+    avg_speed_m_per_s = _out("average speed")
 
 
-class FinishTimeOutput(serializers.Serializer):
-    swim_s = _out("swim time (s)")
-    t1_s = _out("T1 (s)")
-    bike_s = _out("bike time (s)")
-    t2_s = _out("T2 (s)")
-    run_s = _out("run time (s)")
-    total_s = _out("finish time (s)")
-    swim_pace_s_per_100m = _out("swim pace used (s/100m)")
-    run_pace_s_per_km = _out("run pace used (s/km)")
+class FinishTimeOutput(UnitSerializer):
+    swim_s = _out("swim time")
+    t1_s = _out("T1")
+    bike_s = _out("bike time")
+    t2_s = _out("T2")
+    run_s = _out("run time")
+    total_s = _out("finish time")
+    swim_pace_s_per_100m = _out("swim pace used")
+    run_pace_s_per_km = _out("run pace used")
     cutoffs = serializers.ListField(
-        child=serializers.DictField(), help_text="per cut-off: point, cutoff_s, predicted_s, margin_s, status"
+        child=serializers.DictField(),
+        help_text="per cut-off {point (swim, bike or finish), cutoff_s, predicted_s and margin_s (s), "
+        "status (safe or exceeded)}",
     )
 
 
 class RunPredictionOutput(Warnings):
-    riegel_time_s = _out("Riegel prediction (s)")
+    riegel_time_s = _out("Riegel prediction")
     vdot = _out("VDOT of the race")
-    vdot_time_s = _out("VDOT prediction (s)")
+    vdot_time_s = _out("VDOT prediction")
 
 
-class TrainingPacesOutput(serializers.Serializer):
+class TrainingPacesOutput(UnitSerializer):
     paces = serializers.DictField(
-        child=serializers.FloatField(), help_text="easy, marathon, threshold, interval, repetition (s/km)"
+        child=serializers.FloatField(), help_text="easy, marathon, threshold, interval and repetition pace"
     )
 
 
-class ZonesOutput(serializers.Serializer):
+class ZonesOutput(UnitSerializer):
     power_anchor = serializers.CharField(allow_null=True, help_text="cp or ftp: what the power zones rest on")
     power_zones = serializers.ListField(
-        child=serializers.DictField(), help_text="Coggan levels (min_w, max_w)"
+        child=serializers.DictField(), help_text="Coggan levels, each {zone, name, min_w and max_w (W)}"
     )
-    power_zones_eight_band = serializers.ListField(child=serializers.DictField(), help_text="eight bands (W)")
-    hr_zones = serializers.ListField(child=serializers.DictField(), help_text="Friel LTHR zones (bpm)")
-    run_pace_zones = serializers.ListField(child=serializers.DictField(), help_text="pace bands (s/km)")
-    swim_zones = serializers.ListField(child=serializers.DictField(), help_text="CSS zones")
+    power_zones_eight_band = serializers.ListField(
+        child=serializers.DictField(), help_text="the eight bands, each {zone, name, min_w and max_w (W)}"
+    )
+    hr_zones = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Friel LTHR zones, each {zone, name, min_bpm and max_bpm (bpm)}",
+    )
+    run_pace_zones = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="pace bands, each {zone, name, slow_pace_s_per_km and fast_pace_s_per_km (s/km)}",
+    )
+    swim_zones = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="CSS zones, each {zone, name, min_speed_m_per_s and max_speed_m_per_s (m/s), "
+        "slow_pace_s_per_100m and fast_pace_s_per_100m (s/100m)}",
+    )
 
 
-class CaloriesOutput(serializers.Serializer):
-    legs = serializers.ListField(child=serializers.DictField(), help_text="per leg: sport, kcal, method")
-    total_kcal = _out("total (kcal)")
+class CaloriesOutput(UnitSerializer):
+    legs = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="per leg {sport, kcal (kcal), method (work, acsm, met_…, heart_rate)}",
+    )
+    total_kcal = _out("total")
 
 
-class FuelingOutput(serializers.Serializer):
-    carbs_g_per_h = _out("carbohydrate (g/h)")
-    fluid_ml_per_h = _out("fluid (ml/h)")
-    sodium_mg_per_h = _out("sodium (mg/h)")
+class FuelingOutput(UnitSerializer):
+    carbs_g_per_h = _out("carbohydrate")
+    fluid_ml_per_h = _out("fluid")
+    sodium_mg_per_h = _out("sodium")
     schedule = serializers.ListField(
-        child=serializers.DictField(), help_text="hour by hour: carbs_g, fluid_ml, sodium_mg, feeds"
+        child=serializers.DictField(),
+        help_text="hour by hour {hour, carbs_g (g), fluid_ml (ml), sodium_mg (mg), feeds (count), "
+        "carbs_g_per_feed (g), fluid_ml_per_feed (ml)}",
     )
 
 
@@ -358,10 +483,19 @@ class Context:
     on_date: dt.date
     race: Race | None = None
     given: dict = field(default_factory=dict)  # the inputs typed in (some prefills depend on them)
+    # What the prefill actually used, so readiness can judge exactly those values (and not, say, a stale CdA
+    # in the history when the race's own CdA step supplied the number): metric type -> the history entry,
+    # calculator type -> the race's active result.
+    metrics_used: dict = field(default_factory=dict)
+    steps_used: dict = field(default_factory=dict)
     _plan: dict | None = field(default=None, repr=False)
 
     def metric(self, metric_type: str) -> float | None:
-        return metric_value_on(self.athlete, metric_type, self.on_date)
+        entry = metric_entry_on(self.athlete, metric_type, self.on_date)
+        if entry is None:
+            return None
+        self.metrics_used[metric_type] = entry
+        return entry.value
 
     def step(self, calculator_type: str) -> dict:
         """Outputs of the race's active result of that type ({} without a race or result)."""
@@ -369,14 +503,30 @@ class Context:
             return {}
         if self._plan is None:
             self._plan = {
-                result.calculator_type: result.outputs
+                result.calculator_type: result
                 for result in CalculatorResult.objects.filter(race=self.race, is_active=True)
             }
-        return self._plan.get(calculator_type, {})
+        result = self._plan.get(calculator_type)
+        if result is None:
+            return {}
+        self.steps_used[calculator_type] = result
+        return result.outputs
 
     def preset(self) -> dict:
-        name = PRESET_OF_DISTANCE.get(self.race.distance) if self.race else None
+        """The targets of the chosen `preset` input, else of the race's distance ({} for neither)."""
+        name = self.given.get("preset") or (PRESET_OF_DISTANCE.get(self.race.distance) if self.race else None)
         return race.race_preset(name) if name else {}
+
+    def age_years(self) -> float | None:
+        """The athlete's age in whole years on the race day (else on `on_date`), from the profile."""
+        born = self.athlete.birth_date
+        if born is None:
+            return None
+        day = self.race.date if self.race else self.on_date
+        return float(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
+
+    def sex(self) -> str | None:
+        return self.athlete.sex if self.athlete.sex in SEXES else None
 
     def leg_m(self, sport: str) -> float | None:
         return self.race.leg_distance_m(sport) if self.race else None
@@ -394,8 +544,10 @@ class Context:
 
     def css_pace_s_per_100m(self) -> float | None:
         pace = self.step("css").get("css_pace_s_per_100m")
-        speed = self.metric("css_pace")
-        return pace if pace is not None else (100.0 / speed if speed else None)
+        if pace is not None:
+            return pace
+        speed = self.metric("css_pace")  # only read when used, so readiness sees what the prefill took
+        return 100.0 / speed if speed else None
 
     def threshold_pace_s_per_km(self) -> float | None:
         speed = self.metric("threshold_run_pace")
@@ -435,7 +587,7 @@ class Context:
 
 def _bike_rider(ctx: Context) -> dict:
     return {
-        "total_mass_kg": ctx.total_mass_kg(),
+        "total_mass_kg": None if ctx.given.get("total_mass_kg") is not None else ctx.total_mass_kg(),
         "crr": ROAD_CRR,
         "rho_kg_per_m3": ctx.rho_kg_per_m3(),
     }
@@ -446,9 +598,14 @@ def _prefill_css(ctx: Context) -> dict:
 
 
 def _prefill_critical_power(ctx: Context) -> dict:
-    """The test's three durations at the athlete's best powers of the last 90 days, where the curve has them."""
+    """The test's three durations at the athlete's best powers of `power_curve_period` (default the last 90
+    days), where the curve has them."""
+    if ctx.given.get("efforts"):
+        return {}  # typed efforts win; no need to read every ride's curve
+    period = ctx.given.get("power_curve_period") or "90d"
     curve = dict(
-        (int(duration), watts) for duration, watts in best_power_curves(ctx.athlete, today=ctx.on_date)["90d"]
+        (int(duration), watts)
+        for duration, watts in best_power_curves(ctx.athlete, today=ctx.on_date)[period]
     )
     efforts = [
         {"duration_s": float(duration), "power_w": round(curve[duration], 1)}
@@ -464,15 +621,31 @@ def _prefill_air_density(ctx: Context) -> dict:
     return {"altitude_m": altitude if altitude is not None else 0.0, "temperature_c": temperature}
 
 
+def _given_or(ctx: Context, name: str, default: float) -> float:
+    value = ctx.given.get(name)
+    return default if value is None else value
+
+
 MIN_SEGMENT_S = 30.0
 RIDE_SEGMENT_INPUTS = ("activity", "from_s", "to_s")
 AIR_INPUTS = ("temperature_c", "altitude_m", "pressure_pa", "relative_humidity_percent")
 
 
 def _prefill_cda(ctx: Context) -> dict:
-    """The rider's mass and Crr, and, with a ride chosen, the segment's power, distance, time, net climb and
-    the air density from its temperature and altitude."""
-    values = _bike_rider(ctx)
+    """The rider, gear and bike masses and their total, Crr, and, with a ride chosen, the segment's power,
+    distance, time, net climb and the air density from its temperature and altitude."""
+    values = {"crr": ROAD_CRR, "rho_kg_per_m3": ctx.rho_kg_per_m3()}
+    if ctx.given.get("total_mass_kg") is None:
+        # The parts are prefilled only when no total is typed: a typed total stands for all three.
+        rider = ctx.given.get("rider_mass_kg")
+        parts = {
+            "rider_mass_kg": rider if rider is not None else ctx.metric("weight"),
+            "gear_mass_kg": _given_or(ctx, "gear_mass_kg", DEFAULT_GEAR_MASS_KG),
+            "bike_mass_kg": _given_or(ctx, "bike_mass_kg", DEFAULT_BIKE_MASS_KG),
+        }
+        values.update(parts)
+        if parts["rider_mass_kg"] is not None:
+            values["total_mass_kg"] = sum(parts.values())
     if ctx.given.get("activity") is not None:
         values.update(_ride_segment(ctx))
     air = {name: ctx.given[name] for name in AIR_INPUTS if ctx.given.get(name) is not None}
@@ -549,7 +722,10 @@ def _prefill_finish_time(ctx: Context) -> dict:
         "t2_s": preset.get("t2_s"),
         "swim_pace_s_per_100m": css_pace + preset.get("swim_offset_s_per_100m", 0.0) if css_pace else None,
         "run_pace_s_per_km": threshold / preset.get("run_factor", 1.0) if threshold else None,
-        "bike_time_s": ctx.step("bike_plan").get("bike_time_s"),
+        # A typed speed must not lose to the bike-plan step's time (the finish-time formula prefers a time).
+        "bike_time_s": None
+        if ctx.given.get("bike_speed_m_per_s") is not None
+        else ctx.step("bike_plan").get("bike_time_s"),
     }
     return values
 
@@ -570,13 +746,19 @@ def _prefill_zones(ctx: Context) -> dict:
 
 
 def _prefill_calories(ctx: Context) -> dict:
-    return {"legs": ctx.race_legs(), "weight_kg": ctx.metric("weight")}
+    return {
+        "legs": ctx.race_legs(),
+        "weight_kg": ctx.metric("weight"),
+        "age_years": ctx.age_years(),
+        "sex": ctx.sex(),
+    }
 
 
 def _prefill_fueling(ctx: Context) -> dict:
     temperature = ctx.race.expected_temperature_c if ctx.race else None
     return {
-        **_prefill_calories(ctx),
+        "legs": ctx.race_legs(),
+        "weight_kg": ctx.metric("weight"),
         "temperature_c": temperature if temperature is not None else STILL_AIR_TEMPERATURE_C,
     }
 
@@ -601,9 +783,10 @@ def _run_css(inputs: dict) -> dict:
 
 
 def _run_critical_power(inputs: dict) -> dict:
+    # The period only chose the prefilled efforts. trainingmath already notes that two efforts leave W′ less
+    # certain (science.md §11), so the note is not added again here.
+    inputs = {name: value for name, value in inputs.items() if name != "power_curve_period"}
     outputs = run_calculator("critical_power", inputs)
-    if len(inputs.get("efforts") or ()) == 2:
-        outputs.setdefault("warnings", []).append("two efforts give a CP; W′ is less certain than from three")
     outputs["w_prime_kj"] = outputs["w_prime_j"] / 1000.0
     return outputs
 
@@ -821,7 +1004,8 @@ def display_value(name: str, value) -> str:
     """One output or input as a person reads it: times and paces as h:mm:ss, other numbers to 3 decimals."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "—" if value is None else str(value)
-    unit = unit_of(name.rsplit(".", 1)[-1])
+    # A nested value's unit is in its own name (zones.0.min_w), else in its parent's (paces.easy is s/km).
+    unit = unit_of(name.rsplit(".", 1)[-1]) or unit_of(name.split(".", 1)[0])
     if unit in ("s", "s/100m", "s/km") and value >= 0:
         suffix = "" if unit == "s" else unit[1:].replace("s/", "/")
         return f"{format_duration(value)}{suffix}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,6 +25,7 @@ from vault.calculators.models import (
     RacePriority,
     Sport,
 )
+from vault.calculators.readiness import MetricFreshness, stale_prefills, unique_metrics
 
 # Plausibility limits: wide enough for ultra-distance races and extreme venues, narrow enough to catch typos
 # (metres typed as kilometres, Fahrenheit as Celsius).
@@ -308,6 +311,43 @@ def field_errors(errors) -> dict[str, list[str]]:
     return flat
 
 
+@dataclass
+class Prefill:
+    """What a calculator would take when inputs are omitted, and which of those values are stale."""
+
+    values: dict
+    stale_inputs: dict[str, MetricFreshness] = dataclass_field(
+        default_factory=dict
+    )  # input name -> its stale source
+
+    def stale(self, *, typed=()) -> list[MetricFreshness]:
+        """The stale metrics behind the prefilled inputs, leaving out inputs typed in since."""
+        return unique_metrics({name: f for name, f in self.stale_inputs.items() if name not in typed})
+
+    @property
+    def warnings(self) -> list[str]:
+        return [metric.warning() for metric in self.stale()]
+
+
+def calculator_prefill_report(
+    *,
+    athlete: AthleteProfile,
+    calculator_type: str,
+    race: Race | None = None,
+    on_date: dt.date | None = None,
+    given: dict | None = None,
+) -> Prefill:
+    """The inputs a calculator would take from the metric history (as of `on_date`, default today), the race
+    and (for a CdA from a ride) the chosen activity when they are omitted, only those known; and the stale
+    history values among those it would use (a typed input overrides its prefill, so it is not judged).
+    Raises InvalidInput for a chosen activity that cannot be used."""
+    given = {name: value for name, value in (given or {}).items() if value is not None}
+    context = Context(athlete=athlete, on_date=on_date or _athlete_today(athlete), race=race, given=given)
+    prefilled = CALCULATORS[calculator_type].prefill(context)
+    values = {name: value for name, value in prefilled.items() if value is not None}
+    return Prefill(values, stale_prefills(context, [name for name in values if name not in given]))
+
+
 def calculator_prefill(
     *,
     athlete: AthleteProfile,
@@ -316,14 +356,10 @@ def calculator_prefill(
     on_date: dt.date | None = None,
     given: dict | None = None,
 ) -> dict:
-    """The inputs a calculator would take from the metric history (as of `on_date`, default today), the race
-    and (for a CdA from a ride) the chosen activity when they are omitted; only those known. Raises
-    InvalidInput for a chosen activity that cannot be used."""
-    context = Context(
-        athlete=athlete, on_date=on_date or _athlete_today(athlete), race=race, given=dict(given or {})
-    )
-    prefilled = CALCULATORS[calculator_type].prefill(context)
-    return {name: value for name, value in prefilled.items() if value is not None}
+    """The prefilled inputs alone (see `calculator_prefill_report`)."""
+    return calculator_prefill_report(
+        athlete=athlete, calculator_type=calculator_type, race=race, on_date=on_date, given=given
+    ).values
 
 
 def calculator_run(
@@ -337,6 +373,7 @@ def calculator_run(
     """Run one calculator: check the inputs, prefill the omitted ones (metric history as of `on_date`, the race
     and its active steps), compute, and save the result unless `save` is False (a preview, not stored).
 
+    The result carries `warnings`: one sentence per stale history value the prefill used (readiness windows).
     A refused input raises ValidationError naming the field and why; nothing is saved then.
     """
     calculator = CALCULATORS.get(calculator_type)
@@ -367,16 +404,16 @@ def calculator_run(
             raise ValidationError({"race": [f"{race_id} is not a race of this athlete."]})
     on_date = given.pop("on_date", None) or _athlete_today(athlete)
     try:
-        effective = calculator_prefill(
+        prefill = calculator_prefill_report(
             athlete=athlete, calculator_type=calculator_type, race=race, on_date=on_date, given=given
         )
-        effective.update({name: value for name, value in given.items() if value is not None})
+        effective = {**prefill.values, **{name: value for name, value in given.items() if value is not None}}
         outputs = calculator.execute(dict(effective))
     except InvalidInput as error:
         raise ValidationError({error.field: [error.message]}) from None
     stored_inputs = {**effective, "on_date": on_date.isoformat()}
     if not save:
-        return CalculatorResult(
+        result = CalculatorResult(
             athlete=athlete,
             calculator_type=calculator_type,
             race=race,
@@ -385,11 +422,15 @@ def calculator_run(
             is_active=False,
             created_by=created_by,
         )
-    return calculator_result_save(
-        athlete=athlete,
-        calculator_type=calculator_type,
-        inputs=stored_inputs,
-        outputs=outputs,
-        race=race,
-        created_by=created_by,
-    )
+    else:
+        result = calculator_result_save(
+            athlete=athlete,
+            calculator_type=calculator_type,
+            inputs=stored_inputs,
+            outputs=outputs,
+            race=race,
+            created_by=created_by,
+        )
+    # Not stored: staleness is about the day the result was made, which its inputs' on_date already records.
+    result.warnings = prefill.warnings
+    return result

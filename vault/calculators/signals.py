@@ -12,8 +12,15 @@ from django.dispatch import receiver
 
 from vault.metrics.models import IN_FORCE_STATUSES, MetricHistory
 
-# The metric types summarize_activity's load and zones depend on.
-GOVERNING_METRICS = frozenset({"ftp", "threshold_hr", "threshold_run_pace", "css_pace"})
+
+def governing_metrics() -> frozenset[str]:
+    """The metric types an activity's derived values depend on: exactly those the import hands to
+    summarize_activity (THRESHOLD_METRICS), so the list the summary reads and the list that triggers a
+    recompute cannot drift apart (a new CP, W′, max or resting HR or weight changes the load, zones, W′
+    balance or calories too). Imported late: the activities app imports this one's models."""
+    from vault.activities.services import THRESHOLD_METRICS
+
+    return frozenset(THRESHOLD_METRICS.values())
 
 
 def _recompute_from(entry: MetricHistory) -> None:
@@ -21,7 +28,7 @@ def _recompute_from(entry: MetricHistory) -> None:
     from vault.activities.models import Activity
     from vault.jobs.services import job_create
 
-    if entry.metric_type not in GOVERNING_METRICS:
+    if entry.metric_type not in governing_metrics():
         return
     if not Activity.objects.filter(
         athlete_id=entry.athlete_id, start_time__date__gte=entry.recorded_on

@@ -1,7 +1,9 @@
 """Training load: each activity's load with its method, audited overrides summed everywhere, CTL/ATL/TSB,
 the recompute job on a threshold change, best power curves and modeled thresholds (issue 5 §5)."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -136,9 +138,100 @@ def test_a_threshold_after_the_activities_starts_no_job(world, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         _ftp(world, 250.0, on=START.date() + dt.timedelta(days=10))
         metric_entry_create(
-            athlete=world.athlete, metric_type="weight", value=70, recorded_on=START.date(), source="manual"
+            athlete=world.athlete, metric_type="vdot", value=50, recorded_on=START.date(), source="manual"
         )
     assert not Job.objects.exists()
+
+
+def _metric(world, metric_type, value, on=START.date() - dt.timedelta(days=30)):
+    return metric_entry_create(
+        athlete=world.athlete,
+        metric_type=metric_type,
+        value=value,
+        recorded_on=on,
+        source="manual",
+        created_by=world.coach,
+    )
+
+
+def test_the_recompute_list_is_what_the_summary_reads():
+    # Every threshold summarize_activity takes is looked up in the history, and its changes recompute.
+    from inspect import signature
+
+    from trainingmath.summary import summarize_activity
+    from vault.activities.services import THRESHOLD_METRICS
+    from vault.calculators.signals import governing_metrics
+
+    not_thresholds = {
+        "streams",
+        "sport",
+        "lengths",
+        "pool_length_m",
+        "sex",
+        "elevation_hysteresis_m",
+        "decoupling_warmup_s",
+        "decoupling_measure",
+    }
+    assert set(signature(summarize_activity).parameters) - not_thresholds == set(THRESHOLD_METRICS)
+    assert governing_metrics() >= {"critical_power", "w_prime", "max_hr", "resting_hr", "weight", "ftp"}
+
+
+def test_a_new_cp_recomputes_the_zones_of_the_activities_it_governs(
+    world, django_capture_on_commit_callbacks
+):
+    _ftp(world, 250.0)
+    activity = _ride(world, power=250)
+    assert activity.summary["time_above_100_ftp_s"] == 0  # anchored on the FTP: never above 250 W
+    with django_capture_on_commit_callbacks(execute=True):
+        _metric(world, "critical_power", 220.0)
+    job = Job.objects.get(kind="activities_recompute", params__metric_type="critical_power")
+    assert job.status == "done", job.message
+    activity.refresh_from_db()
+    # §11: the zones now rest on CP, so the whole ride is above 100 % of the anchor.
+    assert activity.summary["time_above_100_ftp_s"] == pytest.approx(activity.summary["timer_s"], abs=1)
+
+
+def test_a_new_resting_hr_recomputes_trimp(world, django_capture_on_commit_callbacks):
+    _metric(world, "max_hr", 190.0)
+    activity = _ride(world)
+    assert activity.summary["trimp"] is None  # TRIMP needs resting and maximum HR
+    with django_capture_on_commit_callbacks(execute=True):
+        _metric(world, "resting_hr", 50.0)
+    activity.refresh_from_db()
+    assert activity.summary["trimp"] > 0
+
+
+def test_an_override_is_the_load_on_the_list_page_the_api_and_activities_csv(world, client, api_client):
+    _ftp(world, 250.0)
+    activity = _ride(world)
+    computed = training_load.load_of(activity)["computed"]
+    training_load.activity_load_set(activity=activity, load=123, changed_by=world.coach)
+    client.force_login(world.coach)
+    html = client.get(
+        reverse("web:activity-list", kwargs={"public_id": world.athlete.public_id})
+    ).content.decode()
+    row = html[html.index(activity.display_name) :]
+    row = row[: row.index("</tr>")]
+    assert "123" in row and "override" in row
+    api_client.force_authenticate(world.coach)
+    listed = api_client.get(
+        reverse("api:activity-list", kwargs={"public_id": world.athlete.public_id})
+    ).json()
+    assert (listed["results"][0]["load"], listed["results"][0]["load_method"]) == (123, "override")
+    assert listed["results"][0]["summary"]["load"] == pytest.approx(
+        computed
+    )  # the computed one stays beside it
+    detail = api_client.get(reverse("api:activity-detail", kwargs={"activity_id": activity.pk})).json()
+    assert detail["load"] == 123 and detail["load_method"] == "override"
+    response = api_client.get(reverse("api:activities-csv", kwargs={"public_id": world.athlete.public_id}))
+    header, row = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))[:2]
+    assert (row[header.index("load")], row[header.index("load_method")]) == ("123.0", "override")
+    assert float(row[header.index("summary.load")]) == pytest.approx(computed)
+    training_load.activity_load_set(activity=activity, load=None, changed_by=world.coach)
+    listed = api_client.get(
+        reverse("api:activity-list", kwargs={"public_id": world.athlete.public_id})
+    ).json()
+    assert listed["results"][0]["load_method"] == "power"
 
 
 def _efforts(world):

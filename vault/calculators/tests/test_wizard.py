@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from vault.calculators.calculators import WIZARD_STEPS
 from vault.calculators.models import CalculatorResult
-from vault.calculators.readiness import race_readiness, stale_for_step
-from vault.calculators.services import calculator_run
+from vault.calculators.readiness import race_readiness
+from vault.calculators.services import calculator_prefill_report, calculator_run
 from vault.calculators.tests.factories import make_race
 from vault.exports.exporters import race_plan_row
 from vault.metrics.services import metric_entry_create
@@ -136,8 +136,9 @@ def test_readiness_windows_are_settings_and_stale_values_warn(world, thresholds,
     weight = next(metric for metric in readiness["metrics"] if metric.metric == "weight")
     assert weight.status == "stale" and weight.age_days == 3
     assert readiness["score"] == pytest.approx(4 / 5)
-    assert [metric.metric for metric in stale_for_step("bike_plan", readiness["metrics"])] == ["weight"]
-    assert stale_for_step("css", readiness["metrics"]) == []
+    bike_plan = calculator_prefill_report(athlete=world.athlete, calculator_type="bike_plan", race=race)
+    assert [metric.metric for metric in bike_plan.stale()] == ["weight"]
+    assert calculator_prefill_report(athlete=world.athlete, calculator_type="css", race=race).stale() == []
     client.force_login(world.coach)
     html = client.get(reverse("web:race-plan", kwargs={"race_id": race.pk})).content.decode()
     fueling_step = html[html.index('id="step-fueling"') :]

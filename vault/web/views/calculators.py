@@ -25,6 +25,7 @@ from vault.calculators.assessments import ASSESSMENTS, assessment_record
 from vault.calculators.calculators import CALCULATORS, CalculatorInput, display_value, unit_of
 from vault.calculators.models import AssessmentKind, CalculatorType
 from vault.exports.exporters import flatten_outputs
+from vault.metrics.services import has_active_coach
 
 PAGE_SIZE = 50
 
@@ -120,7 +121,7 @@ def _input_rows(calculator, posted, prefilled, errors) -> list[dict]:
             {
                 "name": name,
                 "unit": unit_of(name),
-                "help": field.help_text,
+                "help": getattr(field, "plain_help", field.help_text),  # the unit is shown beside it
                 "structured": structured,
                 "choices": list(field.choices) if isinstance(field, serializers.ChoiceField) else None,
                 "value": posted.get(name, ""),
@@ -188,9 +189,13 @@ def calculator_page(request, public_id: str, calculator_type: str):
         prefill_date = None
         errors.setdefault("on_date", [f"{on_date!r} is not a date; use YYYY-MM-DD."])
         status = 400
-    prefilled = services.calculator_prefill(
+    prefill = services.calculator_prefill_report(
         athlete=athlete, calculator_type=calculator_type, race=race, on_date=prefill_date
     )
+    prefilled = prefill.values
+    # After a run, its own warnings (exactly what it used); before, the stale values the empty fields would
+    # take, so the warning is on the step's page and not only behind the wizard's confirm().
+    warnings = result.warnings if result is not None else [m.warning() for m in prefill.stale(typed=inputs)]
     rows = _input_rows(calculator, data, prefilled, errors)
     known = {row["name"] for row in rows}
     return render(
@@ -205,6 +210,7 @@ def calculator_page(request, public_id: str, calculator_type: str):
             "race": race,
             "on_date": on_date or "",
             "next": data.get("next", ""),
+            "warnings": warnings,
             "other_errors": {name: why for name, why in errors.items() if name not in known},
             "outputs": [
                 (name, display_value(name, value)) for name, value in flatten_outputs(result.outputs).items()
@@ -241,8 +247,11 @@ def assessment_list(request, public_id: str):
         except ValidationError as error:
             errors = error.message_dict
         else:
+            # Only an athlete with a coach has a review queue to wait in (assessments.py decides the same).
             waits = (
-                " It waits for the coach's review." if assessment.athlete.user_id == request.user.pk else ""
+                " It waits for the coach's review."
+                if assessment.athlete.user_id == request.user.pk and has_active_coach(athlete)
+                else ""
             )
             messages.success(request, f"{assessment.get_kind_display()} recorded.{waits}")
             return redirect("web:assessment-list", public_id=athlete.public_id)
@@ -255,6 +264,7 @@ def assessment_list(request, public_id: str):
         "web/calculators/assessments.html",
         {
             "athlete": athlete,
+            "has_coach": has_active_coach(athlete),
             "kind": kind,
             "kinds": AssessmentKind.choices,
             "rows": rows,

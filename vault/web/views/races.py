@@ -21,7 +21,7 @@ from vault.accounts.access import athlete_for, can_manage_athlete
 from vault.calculators import selectors, services
 from vault.calculators.calculators import CALCULATORS, WIZARD_STEPS, display_value
 from vault.calculators.models import Race, RaceDistance, RacePriority, Sport
-from vault.calculators.readiness import race_readiness, stale_for_step
+from vault.calculators.readiness import race_readiness
 from vault.exports.exporters import PLAN_HEADER, race_plan_row
 
 LEG_ROWS = 5
@@ -287,7 +287,11 @@ def race_plan(request, race_id: int):
                     if result is not None and name in result.outputs
                 ],
                 "earlier": max(history.get(step, 0) - 1, 0),
-                "stale": stale_for_step(step, readiness["metrics"]),
+                # What this step's prefill would really use: a value from an earlier step of this race is
+                # not the history's, so a stale history value it replaces is not warned about.
+                "stale": services.calculator_prefill_report(
+                    athlete=race.athlete, calculator_type=step, race=race
+                ).stale(),
             }
         )
     return render(

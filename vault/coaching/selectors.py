@@ -9,7 +9,7 @@ from django.http import Http404
 
 from vault.accounts.access import visible_athletes
 from vault.accounts.models import CoachAthleteLink
-from vault.coaching.models import ActivityComment, CoachNote, CommentReadMark, WellnessEntry
+from vault.coaching.models import ActivityComment, CoachNote, CommentReadMark, NoteTemplate, WellnessEntry
 
 BASELINE_DAYS = 14
 
@@ -42,7 +42,23 @@ def note_for(user, note_id: int) -> CoachNote:
 
 
 def unseen_concerns(athlete) -> QuerySet[CoachNote]:
-    return CoachNote.objects.filter(athlete=athlete, concerning=True, athlete_seen_at__isnull=True)
+    """Concerning notes the athlete has not seen yet, among those shared with them only: a private concern
+    is the coaches' own, and neither its flag nor its existence reaches the athlete."""
+    return CoachNote.objects.filter(
+        athlete=athlete, concerning=True, visible_to_athlete=True, athlete_seen_at__isnull=True
+    )
+
+
+def note_templates_of(user) -> QuerySet[NoteTemplate]:
+    return NoteTemplate.objects.filter(coach=user) if user.is_authenticated else NoteTemplate.objects.none()
+
+
+def note_template_for(user, template_id: int) -> NoteTemplate:
+    """One of the caller's own templates; anyone else's (or none) is 404, as for any unseen object."""
+    template = note_templates_of(user).filter(pk=template_id).first()
+    if template is None:
+        raise Http404("No template here.")
+    return template
 
 
 def wellness_entries(athlete, *, since: dt.date | None = None, until: dt.date | None = None):
@@ -124,8 +140,24 @@ def unread_comments(user) -> QuerySet[ActivityComment]:
 
 def unread_comment_counts(user) -> dict[int, int]:
     """athlete id -> unread comments, for the dashboard and the roster."""
-    rows = unread_comments(user).values(athlete_id=F("activity__athlete_id")).annotate(n=Count("id"))
-    return {row["athlete_id"]: row["n"] for row in rows}
+    return {athlete_id: thread["count"] for athlete_id, thread in unread_threads(user).items()}
+
+
+def unread_threads(user) -> dict[int, dict]:
+    """athlete id -> {count: unread comments, activity_id: the thread holding the oldest of them}, so an
+    unread badge can open the conversation that has waited longest."""
+    unread = unread_comments(user)
+    rows = unread.values(athlete_id=F("activity__athlete_id")).annotate(n=Count("id"))
+    return {
+        row["athlete_id"]: {
+            "count": row["n"],
+            "activity_id": unread.filter(activity__athlete_id=row["athlete_id"])
+            .order_by("created_at", "pk")
+            .values_list("activity_id", flat=True)
+            .first(),
+        }
+        for row in rows
+    }
 
 
 def roster_coaching(user, athletes) -> dict[int, dict]:
@@ -133,7 +165,7 @@ def roster_coaching(user, athletes) -> dict[int, dict]:
     wellness (or that it is missing), its flags, open concerns and unread comments."""
     from vault.activities.models import Activity
 
-    unread = unread_comment_counts(user)
+    unread = unread_threads(user)
     rows: dict[int, dict] = {}
     for athlete in athletes:
         today = dt.datetime.now(tz=athlete.tzinfo).date()
@@ -143,6 +175,7 @@ def roster_coaching(user, athletes) -> dict[int, dict]:
             "concerns": CoachNote.objects.filter(athlete=athlete, concerning=True)
             .filter(pk__in=notes_visible_to(user, athlete))
             .count(),
-            "unread_comments": unread.get(athlete.pk, 0),
+            "unread_comments": unread.get(athlete.pk, {}).get("count", 0),
+            "unread_activity_id": unread.get(athlete.pk, {}).get("activity_id"),
         }
     return rows

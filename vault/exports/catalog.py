@@ -20,7 +20,8 @@ ATHLETE_EXPORTS = (
         "ZIP",
         "Everything below in one archive, plus every original activity file under its own name in a folder "
         "per year, each activity's recorded streams as CSV, race plans, and manifest.json with a checksum of "
-        "every file. Another Athlete Vault imports it whole.",
+        "every file and every record (threshold tests and training-load overrides with their history "
+        "included). Another Athlete Vault imports it whole.",
     ),
     ExportKind(
         "Metric history",

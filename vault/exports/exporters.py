@@ -335,6 +335,9 @@ ACTIVITIES_HEADER = (
     "external_id",
     "original_filename",
     "sha256",
+    # The load that counts (the override when there is one; summary.load keeps the computed) and its method.
+    "load",
+    "load_method",
 )
 ACTIVITY_FIELDS = (
     "start_time",
@@ -362,11 +365,17 @@ def activities_table(athlete: AthleteProfile) -> tuple[tuple[str, ...], Iterator
     tz = athlete.tzinfo
 
     def rows() -> Iterator[list]:
-        for *fields, summary in activities.values_list(*ACTIVITY_FIELDS, "summary").iterator(
-            chunk_size=ITERATOR_CHUNK
-        ):
+        for *fields, override, summary in activities.values_list(
+            *ACTIVITY_FIELDS, "load_override__load", "summary"
+        ).iterator(chunk_size=ITERATOR_CHUNK):
             flat = flatten_outputs(summary)
-            yield [_local_time(fields[0], tz), *fields[1:], *(flat.get(column) for column in columns)]
+            computed = summary or {}
+            load = (
+                [override, "override"]
+                if override is not None
+                else [computed.get("load"), computed.get("load_method")]
+            )
+            yield [_local_time(fields[0], tz), *fields[1:], *load, *(flat.get(column) for column in columns)]
 
     return (*ACTIVITIES_HEADER, *(f"summary.{column}" for column in columns)), rows()
 

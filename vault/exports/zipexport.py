@@ -32,7 +32,7 @@ from django.utils import timezone
 from vault.accounts.models import AthleteProfile
 from vault.activities import storage
 from vault.activities.models import Activity
-from vault.calculators.models import CalculatorResult, Race
+from vault.calculators.models import Assessment, CalculatorResult, LoadOverride, LoadOverrideChange, Race
 from vault.coaching.models import ActivityComment, WellnessEntry
 from vault.coaching.selectors import notes_visible_to
 from vault.exports import exporters
@@ -169,6 +169,8 @@ EXPORTED_ACTIVITY_FIELDS = (
     "original_filename",
     "start_time",
     "sport",
+    "sub_sport",
+    "trainer",
     "name",
     "description",
     "gear",
@@ -213,7 +215,27 @@ def _manifest_rows(user, athlete: AthleteProfile, races: list[Race], people: _Pe
     race_key = {race.pk: index for index, race in enumerate(races)}
     sha_of = dict(Activity.objects.filter(athlete=athlete).values_list("pk", "sha256"))
     metrics = MetricHistory.objects.filter(athlete=athlete).select_related("created_by", "reviewed_by")
+    assessments = list(
+        Assessment.objects.filter(athlete=athlete)
+        .select_related("created_by")
+        .order_by("tested_on", "created_at", "id")
+    )
+    # The metric entries a test wrote name it by its id in their source_detail; the archive names it by key.
+    assessment_key = {assessment.source_detail: index for index, assessment in enumerate(assessments)}
     return {
+        "assessments": [
+            {
+                "key": index,
+                "kind": assessment.kind,
+                "tested_on": assessment.tested_on.isoformat(),
+                "inputs": assessment.inputs,
+                "outputs": assessment.outputs,
+                "notes": assessment.notes,
+                "created_by": people(assessment.created_by),
+                "created_at": _iso(assessment.created_at),
+            }
+            for index, assessment in enumerate(assessments)
+        ],
         "races": [
             {
                 "key": race_key[race.pk],
@@ -251,7 +273,7 @@ def _manifest_rows(user, athlete: AthleteProfile, races: list[Race], people: _Pe
                 "value_display": entry.value_display,
                 "recorded_on": entry.recorded_on.isoformat(),
                 "source": entry.source,
-                "source_detail": _activity_detail(entry.source_detail, sha_of),
+                "source_detail": _metric_detail(entry, sha_of, assessment_key),
                 "needs_review": entry.needs_review,
                 "review_status": entry.review_status,
                 "review_note": entry.review_note,
@@ -300,10 +322,45 @@ def _manifest_rows(user, athlete: AthleteProfile, races: list[Race], people: _Pe
             .select_related("activity", "author")
             .order_by("created_at", "id")
         ],
+        "load_overrides": [
+            {
+                "activity": override.activity.sha256,
+                "load": override.load,
+                "note": override.note,
+                "set_by": people(override.set_by),
+                "set_at": _iso(override.set_at),
+            }
+            for override in LoadOverride.objects.filter(activity__athlete=athlete)
+            .select_related("activity", "set_by")
+            .order_by("activity__start_time", "id")
+        ],
+        "load_override_changes": [
+            {
+                "activity": change.activity.sha256,
+                "old_load": change.old_load,
+                "new_load": change.new_load,
+                "computed_load": change.computed_load,
+                "note": change.note,
+                "changed_by": people(change.changed_by),
+                "changed_at": _iso(change.changed_at),
+            }
+            for change in LoadOverrideChange.objects.filter(activity__athlete=athlete)
+            .select_related("activity", "changed_by")
+            .order_by("changed_at", "id")
+        ],
     }
 
 
 _ACTIVITY_DETAIL = re.compile(r"activity:(\d+)\Z")
+ASSESSMENT_DETAIL_PREFIX = "assessment-key:"
+
+
+def _metric_detail(entry: MetricHistory, sha_of: dict[int, str], assessment_key: dict[str, int]) -> str:
+    """A metric entry's source_detail with internal ids replaced by what survives an import: an activity by
+    its file's hash, the test (assessment) that wrote it by its key in the archive."""
+    if entry.source == "assessment" and entry.source_detail in assessment_key:
+        return f"{ASSESSMENT_DETAIL_PREFIX}{assessment_key[entry.source_detail]}"
+    return _activity_detail(entry.source_detail, sha_of)
 
 
 def _activity_detail(detail: str, sha_of: dict[int, str]) -> str:

@@ -48,6 +48,13 @@ ROWS = [
     ),
     Row("web:athlete-exports", page_owner_coach_admin(), kwargs=_athlete),
     Row("web:account-delete", page_any_signed_in()),
+    # As the API: each deletes their own account (302 to sign-in); the only admin is refused (200, form error).
+    Row(
+        "web:account-delete",
+        expect(athlete=302, coach=302, other_coach=302, other_athlete=302, admin=200, anonymous=302),
+        method="post",
+        data=lambda world: {"password": PASSWORD},
+    ),
     Row("web:help-index", page_any_signed_in()),
     Row("web:help-exporting", page_any_signed_in()),
     Row("web:help-sources", page_any_signed_in()),

@@ -6,8 +6,11 @@ import datetime as dt
 
 from django.core.files.storage import default_storage
 
+from vault.activities.load import activity_load_set
+from vault.activities.models import Activity
 from vault.activities.services import activity_import
 from vault.activities.tests.files import gpx_bytes, tcx_bytes
+from vault.calculators.assessments import assessment_record
 from vault.calculators.models import CalculatorResult
 from vault.calculators.tests.factories import make_plan, make_race
 from vault.coaching.services import coach_note_create, comment_create, wellness_entry_save
@@ -21,7 +24,8 @@ def imported(athlete, data: bytes, filename: str, **extra):
 
 
 def fill_athlete(world) -> dict:
-    """Metric history first (so activities are measured against it), then activities, plans, the log and talk.
+    """Metric history and a threshold test first (so activities are measured against them), then activities
+    (one corrected to a trainer ride, two with load overrides), plans, the log and talk.
 
     Two originals share the name run.gpx in one year (the archive must keep both); one ride is in another year.
     """
@@ -42,6 +46,14 @@ def fill_athlete(world) -> dict:
         recorded_on=dt.date(2025, 1, 6),
         source="manual",
     )
+    assessment_record(
+        athlete=athlete,
+        kind="ftp_test",
+        inputs={"power_20min_w": 255},
+        tested_on=dt.date(2025, 1, 7),
+        notes="on the trainer",
+        created_by=coach,
+    )
     first = imported(
         athlete,
         gpx_bytes(points=90, heart_rate=150),
@@ -60,6 +72,11 @@ def fill_athlete(world) -> dict:
     ride = imported(
         athlete, tcx_bytes(points=40, start=dt.datetime(2025, 6, 1, 6, tzinfo=dt.UTC)), "ride.tcx"
     )
+    # The ride was on a trainer the file does not mention: corrected by hand, so no import could recompute it.
+    Activity.objects.filter(pk=ride.pk).update(sub_sport="indoor_cycling", trainer=True)
+    activity_load_set(activity=first, load=85.0, changed_by=coach, note="felt harder than it scored")
+    activity_load_set(activity=second, load=40.0, changed_by=athlete.user)
+    activity_load_set(activity=second, load=None, changed_by=coach, note="back to the computed load")
     race = make_race(athlete)
     make_plan(race)
     CalculatorResult.objects.create(

@@ -14,12 +14,14 @@ from django.core.management import CommandError, call_command
 
 from vault.accounts.models import AthleteProfile, User
 from vault.activities.models import Activity, ImportRecord, StoredOriginal
-from vault.calculators.models import CalculatorResult, Race
+from vault.calculators.assessments import assessment_record
+from vault.calculators.models import Assessment, CalculatorResult, LoadOverride, LoadOverrideChange, Race
 from vault.coaching.models import ActivityComment, CoachNote, WellnessEntry
 from vault.exports.importer import ImportRefused, export_import
 from vault.exports.tests.builders import fill_athlete, imported, stored_files
 from vault.exports.zipexport import athlete_export_stream, roster_export_stream
 from vault.metrics.models import MetricHistory
+from vault.testing.personas import make_athlete
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +37,12 @@ ROW_MODELS = (
     WellnessEntry,
     CoachNote,
     ActivityComment,
+    Assessment,
+    LoadOverride,
+    LoadOverrideChange,
 )
-_INTERNAL_ID = re.compile(rb"activity:\d+")
+# Internal ids in CSV text: a suggestion's activity, and the test an assessment's metric entries name.
+_INTERNAL_ID = re.compile(rb"activity:\d+|(?<= test)(?: \(20 min\))? #\d+(?= on )")
 
 
 def _export(user, athlete) -> bytes:
@@ -79,8 +85,11 @@ def test_export_import_export_gives_the_same_archive(world, tmp_path):
     fill_athlete(world)
     first = _export(world.admin, world.athlete)
     summaries = {a.sha256: a.summary for a in Activity.objects.all()}
+    exported_assessment_id = Assessment.objects.get().pk
     _empty_the_database()
     admin = User.objects.create_user("admin_new", role="admin", is_superuser=True)
+    someone = make_athlete("someone_else")
+    assessment_record(athlete=someone, kind="ftp_test", inputs={"power_20min_w": 200}, created_by=admin)
 
     path = tmp_path / "ana.zip"
     path.write_bytes(first)
@@ -98,6 +107,26 @@ def test_export_import_export_gives_the_same_archive(world, tmp_path):
     assert sorted(before) == sorted(after)
     for name in before:
         assert before[name] == after[name], name
+
+    # the tables added later came back too, linked as they were
+    ride = Activity.objects.get(athlete=athlete, original_filename="ride.tcx")
+    assert (ride.sub_sport, ride.trainer) == ("indoor_cycling", True)
+    override = LoadOverride.objects.get(activity__athlete=athlete)
+    assert (override.load, override.note, override.set_by) == (85.0, "felt harder than it scored", coach)
+    assert list(
+        LoadOverrideChange.objects.filter(activity__athlete=athlete)
+        .order_by("changed_at", "id")
+        .values_list("new_load", "changed_by__username")
+    ) == [(85.0, "coach_carla"), (40.0, "ana_athlete"), (None, "coach_carla")]
+    assessment = Assessment.objects.get(athlete=athlete)
+    assert (assessment.kind, assessment.notes, assessment.outputs["ftp_w"]) == (
+        "ftp_test",
+        "on the trainer",
+        242.25,
+    )
+    # its metric entry names the recreated test (another id here: a test was made before the import)
+    assert assessment.pk != exported_assessment_id
+    assert MetricHistory.objects.filter(athlete=athlete, source_detail=assessment.source_detail).count() == 1
 
 
 def _roster_contents(archive_bytes: bytes) -> dict[str, dict[str, object]]:
@@ -133,6 +162,17 @@ def test_the_demo_athletes_survive_a_roster_export_and_import(db, tmp_path):
     for files in before.values():  # a year of history, results and a planned race each
         manifest = files["manifest.json"]
         assert manifest["metrics"] and manifest["calculator_results"] and manifest["races"]
+        # and the conversation of issue 6: a flagged wellness log, shared and private notes, threads
+        assert len(manifest["wellness"]) >= 14
+        assert {(n["visible_to_athlete"], n["concerning"]) for n in manifest["coach_notes"]} >= {
+            (True, False),
+            (False, False),
+        }
+        assert manifest["comments"] and manifest["activities"]
+    concerning = [
+        n for files in before.values() for n in files["manifest.json"]["coach_notes"] if n["concerning"]
+    ]
+    assert len(concerning) == 1
     for folder, files in before.items():
         assert sorted(files) == sorted(after[folder]), folder
         for name in files:
@@ -297,3 +337,105 @@ def test_activities_from_strava_and_nrc_come_back_from_their_json_originals(worl
     )
     after = {a.sha256: (a.summary, a.source_kind, a.external_id) for a in result.athlete.activities.all()}
     assert after == before and len(after) == 2
+
+
+def _drop_author(manifest):
+    manifest["coach_notes"][1]["author"] = None
+
+
+def _empty_comment(manifest):
+    manifest["comments"][0]["body"] = ""
+
+
+def _comment_on_nothing(manifest):
+    manifest["comments"][1]["activity"] = "0" * 64
+
+
+def _note_in_a_strange_domain(manifest):
+    manifest["coach_notes"][0]["domain"] = "ski"
+
+
+def _load_override_not_a_number(manifest):
+    manifest["load_overrides"][0]["load"] = "heavy"
+
+
+def _assessment_without_a_day(manifest):
+    del manifest["assessments"][0]["tested_on"]
+
+
+def _wellness_row_not_an_object(manifest):
+    manifest["wellness"][1] = "2026-03-02"
+
+
+MALFORMED_ROWS = [
+    pytest.param(
+        _drop_author,
+        "manifest.json coach_notes row 2 holds a value this instance refuses (author:",
+        id="note-author",
+    ),
+    pytest.param(
+        _empty_comment,
+        "manifest.json comments row 1 holds a value this instance refuses (body:",
+        id="empty-comment",
+    ),
+    pytest.param(
+        _comment_on_nothing,
+        "manifest.json comments row 2 is malformed (ValueError: it names an activity",
+        id="comment-activity",
+    ),
+    pytest.param(
+        _note_in_a_strange_domain,
+        "manifest.json coach_notes row 1 holds a value this instance refuses (domain:",
+        id="note-domain",
+    ),
+    pytest.param(
+        _load_override_not_a_number,
+        "manifest.json load_overrides row 1 holds a value this instance refuses (load:",
+        id="load",
+    ),
+    pytest.param(
+        _assessment_without_a_day,
+        "manifest.json assessments row 1 is malformed (KeyError: 'tested_on')",
+        id="assessment",
+    ),
+    pytest.param(
+        _wellness_row_not_an_object,
+        "manifest.json wellness row 2 is malformed (TypeError: a row is not a JSON object)",
+        id="wellness-row",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), MALFORMED_ROWS)
+def test_a_malformed_row_is_refused_naming_the_file_and_row_with_nothing_written(world, edit, message):
+    fill_athlete(world)
+    archive = _rewritten(_export(world.coach, world.athlete), _manifest_change(edit))
+    User.objects.filter(username="ana_athlete").delete()
+    before, stored = _counts(), stored_files()
+    with pytest.raises(ImportRefused) as refused:
+        export_import(fileobj=io.BytesIO(archive), archive_name="ana.zip")
+    assert str(refused.value).startswith(f"ana.zip: {message}"), str(refused.value)
+    assert str(refused.value).endswith("nothing was imported")
+    assert _counts() == before and stored_files() == stored
+
+
+def test_an_archive_from_before_the_later_tables_still_imports(world):
+    fill_athlete(world)
+
+    def older(manifest):
+        for key in ("assessments", "load_overrides", "load_override_changes"):
+            manifest.pop(key)
+            manifest["counts"].pop(key)
+        for activity in manifest["activities"]:
+            activity.pop("sub_sport")
+            activity.pop("trainer")
+        for entry in manifest["metrics"]:  # older archives named the test in words
+            if entry["source_detail"].startswith("assessment-key:"):
+                entry["source_detail"] = "FTP test (20 min) on 2025-01-07"
+
+    archive = _rewritten(_export(world.coach, world.athlete), _manifest_change(older))
+    [result] = export_import(fileobj=io.BytesIO(archive), archive_name="old.zip", athlete_username="ana_old")
+    assert result.counts["activities"] == 3 and "assessments" not in result.counts
+    assert not LoadOverride.objects.filter(activity__athlete=result.athlete).exists()
+    # without the correction in the archive, the ride is what its file says
+    assert not result.athlete.activities.get(original_filename="ride.tcx").trainer

@@ -72,6 +72,9 @@ def test_full_export_holds_every_csv_original_and_stream_with_hashes(world, api_
         "coach_notes": 2,
         "comments": 2,
         "activities": 3,
+        "assessments": 1,
+        "load_overrides": 1,
+        "load_override_changes": 3,
     }
     assert manifest["athlete"]["username"] == "ana_athlete" and manifest["people"]["coach_carla"] == "coach"
     assert manifest["activities"][0]["original"] == "originals/2025/ride.tcx"

@@ -10,9 +10,15 @@ from django.shortcuts import render
 from django.urls import path
 
 from vault.accounts.access import athlete_for, own_athlete
-from vault.coaching.selectors import roster_coaching, unread_comment_counts, unseen_concerns
+from vault.coaching.selectors import roster_coaching, unread_threads, unseen_concerns
 from vault.metrics.models import MetricHistory, ReviewStatus
-from vault.metrics.selectors import current_values, pending_review_count, recent_changes, roster_overview
+from vault.metrics.selectors import (
+    current_values,
+    display_units,
+    pending_review_count,
+    recent_changes,
+    roster_overview,
+)
 from vault.metrics.services import has_active_coach
 from vault.metrics.types import METRIC_TYPES, THRESHOLD_TYPES
 
@@ -41,8 +47,11 @@ def dashboard(request):
     context = {"threshold_labels": [METRIC_TYPES[key].label for key in THRESHOLD_TYPES]}
     if athlete is not None:
         context.update(athlete_overview(athlete))
+        context["units"] = display_units(request.user, athlete)  # metric or imperial, for display only
         context["unseen_concerns"] = unseen_concerns(athlete).count()
-        context["unread_comments"] = unread_comment_counts(request.user).get(athlete.pk, 0)
+        thread = unread_threads(request.user).get(athlete.pk, {})
+        context["unread_comments"] = thread.get("count", 0)
+        context["unread_activity_id"] = thread.get("activity_id")  # the badge opens that thread
         # The dashboard leads with the thresholds; the athlete page shows every current value.
         context["current"] = sorted(
             (entry for entry in context["current"] if entry.metric_type in THRESHOLD_TYPES),
@@ -60,7 +69,8 @@ def dashboard(request):
 @login_required
 def athlete_detail(request, public_id: str):
     athlete = athlete_for(request.user, public_id)
-    return render(request, "web/athlete/detail.html", athlete_overview(athlete))
+    context = {**athlete_overview(athlete), "units": display_units(request.user, athlete)}
+    return render(request, "web/athlete/detail.html", context)
 
 
 urlpatterns = [

@@ -18,12 +18,14 @@ from vault.accounts.access import athlete_for, own_athlete, visible_athletes
 from vault.accounts.deletion import account_delete
 from vault.activities.models import Activity, StoredOriginal
 from vault.exports.catalog import ATHLETE_EXPORTS, PRIVACY_STATEMENT
-from vault.exports.jobs import EXPORT_KINDS, export_keep_hours
+from vault.exports.jobs import EXPORT_KINDS, ROSTER_EXPORT, export_keep_hours
 from vault.jobs.models import Job, JobStatus
+
+FULL_EXPORT = "api:athlete-export"
 
 
 def _ready_exports(user) -> list[dict]:
-    """The caller's finished export archives still kept, with their size."""
+    """The caller's finished export archives still kept, newest first, with their size."""
     jobs = Job.objects.filter(owner=user, kind__in=EXPORT_KINDS, status=JobStatus.DONE).exclude(
         result_file=""
     )
@@ -44,12 +46,14 @@ def exports_index(request):
         return redirect("web:athlete-exports", public_id=athlete.public_id)
     if not (user.is_coach or user.is_admin_role):
         raise Http404("Nothing to export here.")
+    ready = _ready_exports(user)
     return render(
         request,
         "web/exports/index.html",
         {
             "athletes": visible_athletes(user).order_by("name", "pk"),
-            "ready": _ready_exports(user),
+            "ready": ready,
+            "roster_size": next((r["size"] for r in ready if r["job"].kind == ROSTER_EXPORT), None),
             "keep_hours": export_keep_hours(),
             "privacy": PRIVACY_STATEMENT,
         },
@@ -67,8 +71,15 @@ def athlete_exports(request, public_id: str):
         ]
         or 0
     )
+    ready = [r for r in _ready_exports(request.user) if r["job"].athlete_id == athlete.pk]
     exports = [
-        {"kind": kind, "url": reverse(kind.url_name, kwargs={"public_id": athlete.public_id})}
+        {
+            "kind": kind,
+            "url": reverse(kind.url_name, kwargs={"public_id": athlete.public_id}),
+            # Only what is known without building anything: a kept archive's size. The rest is streamed
+            # on request, so its size exists only once it is made.
+            "size": ready[0]["size"] if ready and kind.url_name == FULL_EXPORT else None,
+        }
         for kind in ATHLETE_EXPORTS
     ]
     return render(
@@ -79,7 +90,7 @@ def athlete_exports(request, public_id: str):
             "exports": exports,
             "activity_count": activities.count(),
             "originals_bytes": originals_bytes,
-            "ready": [r for r in _ready_exports(request.user) if r["job"].athlete_id == athlete.pk],
+            "ready": ready,
             "keep_hours": export_keep_hours(),
             "privacy": PRIVACY_STATEMENT,
         },

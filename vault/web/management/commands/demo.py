@@ -2,9 +2,12 @@
 
 admin `admin`; coach `coach` with `ana` and `ben`; coach `coach2` with `cleo`. Each athlete gets a year of
 metric history (every source, many types, some entries waiting for review), saved calculator results and a
-race with a saved plan. Values come from fixed per-athlete parameters and a seeded generator; dates are
-relative to today. Every object has a stable key (username, entry key in `source_detail`, race name, result
-type), so a second run finds everything and creates nothing.
+race with a saved plan; then the daily conversation: two recent activities (a run and a ride, from GPX files
+made here), three weeks of wellness log with some days flagged, coach notes (shared and private; one, Ana's,
+concerning) and comment threads on the activities, each with something unread. Coaches get note templates.
+Values come from fixed per-athlete parameters and a seeded generator; dates are relative to today. Every
+object has a stable key (username, entry key in `source_detail`, race name, result type, activity external
+id, wellness day, note and comment text, template name), so a second run finds everything and creates nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +22,12 @@ from django.utils import timezone
 
 from trainingmath import aero
 from vault.accounts.models import AthleteProfile, CoachAthleteLink, Role, Sex, User
+from vault.activities.models import Activity
+from vault.activities.services import activity_import
 from vault.calculators.models import CalculatorResult, Race, RaceDistance
 from vault.calculators.services import calculator_run, race_create
+from vault.coaching import services as coaching
+from vault.coaching.models import ActivityComment, CoachNote, NoteTemplate, WellnessEntry
 from vault.metrics.models import MetricHistory, Source
 from vault.metrics.services import metric_entry_create, metric_review_decline, metric_review_request_info
 
@@ -47,6 +54,7 @@ class DemoAthlete:
     body_fat: float
     cda_m2: float
     vdot: float
+    hrv_ms: float
     race_name: str
     race_distance: str
     race_in_days: int
@@ -71,6 +79,7 @@ ATHLETES = (
         body_fat=19.5,
         cda_m2=0.235,
         vdot=51.5,
+        hrv_ms=64.0,
         race_name="Valencia 70.3",
         race_distance=RaceDistance.HALF,
         race_in_days=74,
@@ -93,6 +102,7 @@ ATHLETES = (
         body_fat=13.0,
         cda_m2=0.262,
         vdot=54.0,
+        hrv_ms=58.0,
         race_name="Hamburg Olympic",
         race_distance=RaceDistance.OLYMPIC,
         race_in_days=121,
@@ -115,6 +125,7 @@ ATHLETES = (
         body_fat=21.0,
         cda_m2=0.248,
         vdot=48.0,
+        hrv_ms=71.0,
         race_name="Chicago Sprint",
         race_distance=RaceDistance.SPRINT,
         race_in_days=45,
@@ -215,7 +226,13 @@ class Command(BaseCommand):
                 athlete = self._athlete(spec, users[spec.coach], password)
                 rng = random.Random(SEED + index)
                 self._history(spec, athlete, users[spec.coach], rng)
-                self._race_and_results(spec, athlete, users[spec.coach])
+                race = self._race_and_results(spec, athlete, users[spec.coach])
+                activities = self._activities(spec, athlete)
+                self._wellness(spec, athlete, random.Random(SEED + 100 + index))
+                self._notes(spec, athlete, users[spec.coach], activities, race)
+                self._comments(spec, athlete, users[spec.coach], activities)
+            for coach in (users["coach"], users["coach2"]):
+                self._note_templates(coach)
         self.stdout.write(
             f"Demo ready ({self.created} new objects): admin, coach (ana, ben), coach2 (cleo); "
             f"password as given."
@@ -284,7 +301,7 @@ class Command(BaseCommand):
                 metric_review_request_info(entry=entry, reviewer=coach, note=ASK[key])
 
     # --- race and saved calculator results
-    def _race_and_results(self, spec: DemoAthlete, athlete: AthleteProfile, coach: User) -> None:
+    def _race_and_results(self, spec: DemoAthlete, athlete: AthleteProfile, coach: User) -> Race:
         race = Race.objects.filter(athlete=athlete, name=spec.race_name).first()
         if race is None:
             race = race_create(
@@ -313,6 +330,177 @@ class Command(BaseCommand):
                 created_by=coach,
             )
             self.created += 1
+        return race
+
+    # --- the conversation: activities, wellness, notes, comments
+    def _activities(self, spec: DemoAthlete, athlete: AthleteProfile) -> dict[str, Activity]:
+        """A run and a ride of the last days, from GPX files made here; keyed by external id, so a later run
+        (whose files, dated relative to today, differ) still finds them."""
+        local_today = timezone.localdate(timezone=athlete.tzinfo)
+        found = {}
+        for key, sport, days_ago, minutes, speed_m_per_s in DEMO_ACTIVITIES:
+            external_id = f"demo-{spec.username}-{key}"
+            activity = Activity.objects.filter(athlete=athlete, external_id=external_id).first()
+            if activity is None:
+                day = local_today - dt.timedelta(days=days_ago)
+                start = dt.datetime.combine(day, dt.time(7, 0), tzinfo=athlete.tzinfo)
+                outcome = activity_import(
+                    athlete=athlete,
+                    data=demo_gpx(
+                        sport, start, minutes=minutes, speed_m_per_s=speed_m_per_s, resting_hr=spec.resting_hr
+                    ),
+                    filename=f"{key}-{day.isoformat()}.gpx",
+                    source_kind="cli",
+                    external_id=external_id,
+                    created_by=athlete.user,
+                )
+                if outcome.status != "imported":
+                    raise CommandError(f"demo activity {external_id}: {outcome.message}")
+                activity = outcome.activity
+                self.created += 1
+            found[key] = activity
+        return found
+
+    def _wellness(self, spec: DemoAthlete, athlete: AthleteProfile, rng: random.Random) -> None:
+        """Three weeks of morning check-ins around the athlete's own baselines. Flagged days: a short, stressed
+        night two days ago for everyone; today Ana's HRV drops and her resting HR rises, Ben reports a cold,
+        and Cleo has not logged yet (the coach sees it missing)."""
+        local_today = timezone.localdate(timezone=athlete.tzinfo)
+        logged = set(WellnessEntry.objects.filter(athlete=athlete).values_list("date", flat=True))
+        for days_ago in range(WELLNESS_DAYS - 1, -1, -1):
+            values = {  # drawn every run, so the values of a day never shift
+                "sleep_hours": round(rng.uniform(7.0, 8.6), 1),
+                "sleep_quality": rng.randint(6, 9),
+                "hrv_rmssd_ms": round(spec.hrv_ms * rng.uniform(0.95, 1.05), 1),
+                "resting_hr": round(spec.resting_hr + rng.uniform(-1.5, 1.5)),
+                "body_battery": rng.randint(60, 90),
+                "stress": rng.randint(2, 4),
+                "soreness": rng.randint(2, 5),
+                "fatigue": rng.randint(2, 5),
+                "mood": rng.randint(6, 9),
+                "motivation": rng.randint(6, 9),
+            }
+            day = local_today - dt.timedelta(days=days_ago)
+            if days_ago == 2:
+                values.update(sleep_hours=4.5, sleep_quality=3, stress=8, note="Late flight home")
+                values["travel"] = True
+            if days_ago == 0:
+                if spec.username == "cleo":
+                    continue
+                if spec.username == "ana":
+                    values.update(hrv_rmssd_ms=round(spec.hrv_ms * 0.8, 1), resting_hr=spec.resting_hr + 6)
+                if spec.username == "ben":
+                    values.update(illness=True, illness_note="Sore throat, staying in", motivation=3)
+            if spec.sex == Sex.FEMALE and days_ago in (6, 5, 4):
+                values.update(cycle_day=21 - days_ago, cycle_phase="luteal")
+            if day in logged:
+                continue
+            coaching.wellness_entry_save(athlete=athlete, date=day, values=values, by=athlete.user)
+            self.created += 1
+
+    def _notes(
+        self,
+        spec: DemoAthlete,
+        athlete: AthleteProfile,
+        coach: User,
+        activities: dict[str, Activity],
+        race: Race,
+    ) -> None:
+        written = set(CoachNote.objects.filter(athlete=athlete).values_list("body", flat=True))
+        notes = [
+            {
+                "body": f"Good consistency this block, {spec.name.split()[0]}. Keep the easy runs **easy**: "
+                "conversational pace, heart rate under the first threshold.",
+                "domain": "run",
+                "activity": activities["run"],
+                "visible_to_athlete": True,
+            },
+            {
+                "body": f"Private: plan a recovery week after {race.name}; watch the HRV trend before adding volume.",
+                "domain": "general",
+                "race": race,
+            },
+        ]
+        if spec.username == "ana":  # the one concerning note of the demo, shared so she is told
+            notes.append(
+                {
+                    "body": "Knee pain mentioned after two long runs in a row. Let's talk before Thursday's "
+                    "session; no running downhill until then.",
+                    "domain": "run",
+                    "visible_to_athlete": True,
+                    "concerning": True,
+                }
+            )
+        for note in notes:
+            if note["body"] not in written:
+                coaching.coach_note_create(athlete=athlete, author=coach, **note)
+                self.created += 1
+
+    def _comments(
+        self, spec: DemoAthlete, athlete: AthleteProfile, coach: User, activities: dict[str, Activity]
+    ) -> None:
+        """The run: a question, the coach's answer and a reply the coach has not read. The ride: a word from
+        the coach the athlete has not read."""
+        people = {"athlete": athlete.user, "coach": coach}
+        for key, who, body in DEMO_COMMENTS:
+            activity = activities[key]
+            if not ActivityComment.objects.filter(activity=activity, author=people[who], body=body).exists():
+                coaching.comment_create(activity=activity, author=people[who], body=body)
+                self.created += 1
+
+    def _note_templates(self, coach: User) -> None:
+        for name, domain, body in DEMO_TEMPLATES:
+            if not NoteTemplate.objects.filter(coach=coach, name=name).exists():
+                coaching.note_template_save(coach=coach, name=name, body=body, domain=domain)
+                self.created += 1
+
+
+# (key, GPX type, days before today, minutes, speed): easy efforts, so no new best waits for review.
+DEMO_ACTIVITIES = (
+    ("run", "running", 2, 40, 3.1),
+    ("ride", "cycling", 4, 60, 8.0),
+)
+WELLNESS_DAYS = 21
+DEMO_COMMENTS = (
+    ("run", "athlete", "Legs felt heavy on the last climb. Too much after Tuesday?"),
+    ("run", "coach", "Expected after the intervals. Keep tomorrow easy and we're on track."),
+    ("run", "athlete", "Will do, thanks!"),
+    ("ride", "coach", "Nice steady effort, exactly the pacing we want on race day."),
+)
+DEMO_TEMPLATES = (
+    (
+        "Recovery week",
+        "general",
+        "Recovery week: volume down by a third, keep one short session with intensity.",
+    ),
+    ("Race week", "general", "Race week: two short openers, sleep first, carbs up from two days out."),
+)
+
+
+def demo_gpx(
+    sport: str, start: dt.datetime, *, minutes: int, speed_m_per_s: float, resting_hr: float
+) -> bytes:
+    """A GPX track heading north at a steady speed, one sample every 5 s, heart rate settling into an easy
+    band above the athlete's resting rate (never near a threshold, so no new-best suggestion)."""
+    rows = []
+    step_s = 5
+    for i in range(minutes * 60 // step_s + 1):
+        seconds = i * step_s
+        time = (start + dt.timedelta(seconds=seconds)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lat = 46.0 + seconds * speed_m_per_s / 111_195.0
+        heart_rate = round(resting_hr + 70 + 15 * min(1.0, seconds / 600) + 3 * ((i // 12) % 3))
+        rows.append(
+            f'<trkpt lat="{lat:.7f}" lon="13.5"><ele>{300 + (i % 120) * 0.5:.1f}</ele><time>{time}</time>'
+            f"<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{heart_rate}</gpxtpx:hr>"
+            f"</gpxtpx:TrackPointExtension></extensions></trkpt>"
+        )
+    name = "Easy run" if sport == "running" else "Endurance ride"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<gpx version="1.1" creator="Athlete Vault demo" xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">'
+        f"<trk><name>{name}</name><type>{sport}</type><trkseg>{''.join(rows)}</trkseg></trk></gpx>"
+    ).encode()
 
 
 def plan_inputs(spec: DemoAthlete) -> list[tuple[str, bool, dict]]:

@@ -10,10 +10,15 @@ Measured, best of BENCH_REPEAT runs each:
   * baseline: csv.writer over the same queryset's values_list(...).iterator() into /dev/null.
 Rows per second for both, their ratio (target >= 0.8), and peak memory growth during the export: resident
 set size sampled at every chunk, and tracemalloc's peak in a separate run (target < 50 MB).
+
+A missed target prints MISSED on its line and makes the run exit 1 (as does a run that failed), so `make
+bench` and CI notice. `python -m bench.bench_csv 20000 --no-postgres` is a quick run (the row count is an
+argument, or BENCH_CSV_ROWS; the speed ratio is noisier on few rows).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import json
@@ -153,9 +158,9 @@ def _child() -> None:
     print("BENCH-RESULT " + json.dumps(result))
 
 
-def _run_child(database_url: str | None) -> dict | None:
+def _run_child(database_url: str | None, rows: int) -> dict | None:
     with tempfile.TemporaryDirectory(prefix="bench-csv-") as data_dir:
-        env = {**os.environ, "DATA_DIR": data_dir}
+        env = {**os.environ, "DATA_DIR": data_dir, "BENCH_CSV_ROWS": str(rows)}
         env.pop("DATABASE_URL", None)
         if database_url:
             env["DATABASE_URL"] = database_url
@@ -199,7 +204,8 @@ def _postgres_admin(server: str, statement: str) -> None:
         connection.execute(statement)
 
 
-def _report(result: dict) -> None:
+def _report(result: dict) -> bool:
+    """Print one database's lines; True when both targets are met."""
     rows = result["rows"]
     export_rate, baseline_rate = rows / result["export_s"], rows / result["baseline_s"]
     ratio = export_rate / baseline_rate
@@ -218,26 +224,45 @@ def _report(result: dict) -> None:
         f"    peak memory growth: RSS {result['rss_growth_mb']:.1f} MB, tracemalloc {result['traced_peak_mb']:.1f} MB "
         f"(target < {TARGET_GROWTH_MB:.0f} MB): {'ok' if growth < TARGET_GROWTH_MB else 'MISSED'}"
     )
+    return ratio >= TARGET_RATIO and growth < TARGET_GROWTH_MB
 
 
-def main() -> None:
-    print(f"bench_csv: metrics.csv for one athlete with {ROWS:,} metric-history rows")
-    result = _run_child(None)
-    if result:
-        _report(result)
-    server = postgres_server()
-    if server is None:
+def main(rows: int | None = None, *, postgres: bool = True) -> int:
+    """Run the benchmark on SQLite (and PostgreSQL when reachable); 0 when every target is met, else 1."""
+    rows = rows or ROWS
+    print(f"bench_csv: metrics.csv for one athlete with {rows:,} metric-history rows")
+    met = True
+    result = _run_child(None, rows)
+    met = (result is not None and _report(result)) and met
+    server = postgres_server() if postgres else None
+    if not postgres:
+        print("  PostgreSQL: skipped (--no-postgres)")
+    elif server is None:
         print("  PostgreSQL: not reachable (set DATABASE_URL or start it on 127.0.0.1:5432); skipped")
-        return
-    _postgres_admin(server, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
-    _postgres_admin(server, f'CREATE DATABASE "{BENCH_DATABASE}"')
-    try:
-        result = _run_child(f"{server}/{BENCH_DATABASE}")
-        if result:
-            _report(result)
-    finally:
-        _postgres_admin(server, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+    else:
+        _postgres_admin(server, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
+        _postgres_admin(server, f'CREATE DATABASE "{BENCH_DATABASE}"')
+        try:
+            result = _run_child(f"{server}/{BENCH_DATABASE}", rows)
+            met = (result is not None and _report(result)) and met
+        finally:
+            _postgres_admin(server, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+    print(f"  bench_csv: {'all targets met' if met else 'MISSED a target (or a run failed)'}")
+    return 0 if met else 1
+
+
+def _arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_csv", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "rows", nargs="?", type=int, default=None, help=f"metric-history rows (default {ROWS:,})"
+    )
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only, even if PostgreSQL answers")
+    arguments = parser.parse_args(argv)
+    if arguments.rows is not None and arguments.rows < 1:
+        parser.error("rows must be at least 1")
+    return arguments
 
 
 if __name__ == "__main__":
-    main()
+    arguments = _arguments()
+    sys.exit(main(arguments.rows, postgres=not arguments.no_postgres))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_day_windows, env_float, env_int, env_list, env_str
+from trainingmath.readiness import FRESHNESS_DAYS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env", override=False)
@@ -17,8 +21,11 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
-# Behind a TLS terminator: secure cookies, HSTS and the HTTPS redirect (what `check --deploy` asks for).
-HTTPS = env_bool("HTTPS", False)
+# Served over HTTPS (behind a TLS terminator): secure session and CSRF cookies, HSTS and the HTTPS redirect,
+# what `check --deploy` asks for. On whenever DEBUG is off, so a production start is safe without remembering
+# it; HTTPS=0 is the explicit opt-out for plain-HTTP setups (a laptop, a LAN). `manage.py serve`, the embedded
+# plain-HTTP server, passes HTTPS=0 to its web process unless HTTPS is set.
+HTTPS = env_bool("HTTPS", not DEBUG)
 
 
 def _secret_key() -> str:
@@ -34,11 +41,31 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _field_encryption_key() -> str:
+    """FIELD_ENCRYPTION_KEY: the Fernet key for secrets at rest (Strava and NRC tokens, the Strava client
+    secret). Empty: derived from SECRET_KEY (vault/sources/crypto.py), so changing SECRET_KEY without setting
+    this makes the stored tokens unreadable. A malformed key fails here, not at the first decryption."""
+    key = env_str("FIELD_ENCRYPTION_KEY").strip()
+    if key:
+        try:
+            if len(base64.urlsafe_b64decode(key.encode())) != 32:
+                raise ValueError
+        except (ValueError, binascii.Error):
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEY must be a Fernet key (32 bytes, url-safe base64), e.g. from "
+                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            ) from None
+    return key
+
+
+FIELD_ENCRYPTION_KEY = _field_encryption_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "vault.accounts.admin_site.VaultAdminConfig",  # django.contrib.admin, gated by access.py
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -175,11 +202,19 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it even before collectstatic
 
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 200, minimum=1)
+# Archives (a Strava bulk export: years of originals plus media) get their own limit; they stream to disk.
+MAX_ARCHIVE_MB = env_int("MAX_ARCHIVE_MB", 8192, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Full exports with more activities than this are built by a background job; its archive is kept this long.
 EXPORT_BACKGROUND_ABOVE = env_int("EXPORT_BACKGROUND_ABOVE", 200, minimum=0)
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 72, minimum=1)
+
+# --- training science
+# Race readiness: per metric (fresh up to, getting old up to) days; science.md §11's numbers by default.
+READINESS_WINDOWS_DAYS = env_day_windows("READINESS_WINDOWS_DAYS", FRESHNESS_DAYS)
+# A modeled CP, W' or eFTP this far (a fraction) from the value in force waits for review.
+MODELED_REVIEW_MARGIN = env_float("MODELED_REVIEW_MARGIN", 0.05, minimum=0.0, maximum=1.0)
 
 # --- outside services
 STRAVA_CLIENT_ID = env_str("STRAVA_CLIENT_ID")

@@ -16,6 +16,8 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "email", "first_name", "last_name")
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Athlete Vault", {"fields": ("role",)}))
+    # Staff and superuser follow the role (User.save); editable here they would only seem to do something.
+    readonly_fields = ("is_staff", "is_superuser")
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Athlete Vault", {"fields": ("role", "email")}))
 
 

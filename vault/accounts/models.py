@@ -36,6 +36,19 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.ATHLETE)
 
+    def save(self, *args, **kwargs):
+        # The role is the one truth about admin rights (design.md §5): Django's is_staff / is_superuser
+        # follow it on every save, so the admin opens for role=admin and for nobody else, and a coach can
+        # never be made staff by a stray checkbox. `createsuperuser` sets only is_superuser on a new user;
+        # that user is an admin.
+        if self._state.adding and self.is_superuser:
+            self.role = Role.ADMIN
+        self.is_staff = self.is_superuser = self.role == Role.ADMIN and self.is_active
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"role", "is_active"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
+        super().save(*args, **kwargs)
+
     @property
     def is_admin_role(self) -> bool:
         return self.role == Role.ADMIN or self.is_superuser

@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 from vault.accounts.access import athlete_for
 from vault.metrics import services
 from vault.metrics.models import MetricHistory, Source
-from vault.metrics.selectors import metric_history
-from vault.metrics.types import METRIC_TYPES, unknown_type_message
+from vault.metrics.selectors import display_units, metric_history
+from vault.metrics.types import METRIC, METRIC_TYPES, display_value, unknown_type_message
 
 
 class MetricTypeField(serializers.CharField):
@@ -28,7 +28,12 @@ class MetricTypeField(serializers.CharField):
 
 
 class MetricEntrySerializer(serializers.ModelSerializer):
+    """`value` stays in the stored SI unit (`unit`) for every caller; `value_display` is the same value as
+    the caller reads it, in the unit system named by `display_units` (context "units", design.md §8)."""
+
     unit = serializers.SerializerMethodField()
+    value_display = serializers.SerializerMethodField()
+    display_units = serializers.SerializerMethodField()
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -39,6 +44,7 @@ class MetricEntrySerializer(serializers.ModelSerializer):
             "value",
             "unit",
             "value_display",
+            "display_units",
             "recorded_on",
             "source",
             "source_detail",
@@ -53,6 +59,16 @@ class MetricEntrySerializer(serializers.ModelSerializer):
     def get_unit(self, entry) -> str:
         info = METRIC_TYPES.get(entry.metric_type)
         return info.unit if info else ""
+
+    def get_display_units(self, entry) -> str:
+        return self.context.get("units") or METRIC
+
+    def get_value_display(self, entry) -> str:
+        return display_value(entry.metric_type, entry.value, self.get_display_units(entry))
+
+
+def _context(request, athlete) -> dict:
+    return {"request": request, "units": display_units(request.user, athlete)}
 
 
 class MetricEntryCreateSerializer(serializers.Serializer):
@@ -110,10 +126,17 @@ class MetricListView(generics.ListCreateAPIView):
     serializer_class = MetricEntrySerializer
 
     def get_queryset(self):
-        athlete = athlete_for(self.request.user, self.kwargs["public_id"])
+        athlete = self.athlete = athlete_for(self.request.user, self.kwargs["public_id"])
         filters = MetricFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return metric_history(athlete, **filters.validated_data)
+
+    def get_serializer_context(self):
+        athlete = getattr(self, "athlete", None)  # set by get_queryset; absent while the schema is built
+        context = super().get_serializer_context()
+        if athlete is not None:
+            context["units"] = display_units(self.request.user, athlete)
+        return context
 
     def create(self, request, *args, **kwargs):
         athlete = athlete_for(request.user, self.kwargs["public_id"])
@@ -122,7 +145,8 @@ class MetricListView(generics.ListCreateAPIView):
         entry = services.metric_entry_create(
             athlete=athlete, source=Source.MANUAL, created_by=request.user, **incoming.validated_data
         )
-        return Response(MetricEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        data = MetricEntrySerializer(entry, context=_context(request, athlete)).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 def _entry_for(request, public_id: str, entry_id: int) -> MetricHistory:
@@ -141,14 +165,15 @@ class MetricDetailView(APIView):
     serializer_class = MetricEntrySerializer
 
     def get(self, request, public_id: str, entry_id: int):
-        return Response(MetricEntrySerializer(_entry_for(request, public_id, entry_id)).data)
+        entry = _entry_for(request, public_id, entry_id)
+        return Response(MetricEntrySerializer(entry, context=_context(request, entry.athlete)).data)
 
     def patch(self, request, public_id: str, entry_id: int):
         entry = _entry_for(request, public_id, entry_id)
         incoming = MetricEntryUpdateSerializer(data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         entry = services.metric_entry_update(entry=entry, updated_by=request.user, **incoming.validated_data)
-        return Response(MetricEntrySerializer(entry).data)
+        return Response(MetricEntrySerializer(entry, context=_context(request, entry.athlete)).data)
 
     def delete(self, request, public_id: str, entry_id: int):
         entry = _entry_for(request, public_id, entry_id)
@@ -175,7 +200,7 @@ class MetricReviewView(APIView):
             entry = services.metric_review_decline(entry=entry, reviewer=request.user, reason=note)
         else:
             entry = services.metric_review_request_info(entry=entry, reviewer=request.user, note=note)
-        return Response(MetricEntrySerializer(entry).data)
+        return Response(MetricEntrySerializer(entry, context=_context(request, entry.athlete)).data)
 
 
 urlpatterns = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from vault.accounts.access import visible_athletes
 from vault.accounts.models import AthleteProfile
 from vault.metrics.models import MetricHistory
-from vault.metrics.types import METRIC_TYPES, THRESHOLD_TYPES
+from vault.metrics.types import METRIC, METRIC_TYPES, THRESHOLD_TYPES
 
 
 def metric_history(
@@ -134,19 +134,37 @@ def roster_overview(user) -> list[RosterRow]:
     return rows
 
 
-def chart_series(athlete: AthleteProfile) -> dict[str, dict]:
-    """Per metric type, the in-force entries oldest first as chart data: x (unix seconds) and y (plot units)."""
+def display_units(user, athlete: AthleteProfile | None) -> str:
+    """The unit system ("metric" / "imperial") `user` sees `athlete`'s values in.
+
+    A person with their own athlete profile reads in their own preference; a coach or an admin (who have
+    none) reads each athlete in that athlete's units, the ones the athlete talks in. Only display changes:
+    stored values stay SI (design.md §8)."""
+    if athlete is not None and user is not None and athlete.user_id == user.pk:
+        return athlete.units
+    # The reverse one-to-one raises an AttributeError subclass when there is no profile.
+    own = getattr(user, "athlete_profile", None) if user is not None and user.is_authenticated else None
+    if own is not None:
+        return own.units
+    return athlete.units if athlete is not None else METRIC
+
+
+def chart_series(athlete: AthleteProfile, system: str | None = None) -> dict[str, dict]:
+    """Per metric type, the in-force entries oldest first as chart data: x (unix seconds) and y (plot units
+    of `system`, default the athlete's own units: lb, s/mi, s/100yd for imperial)."""
+    system = system or athlete.units
     series: dict[str, dict] = {}
     entries = MetricHistory.objects.filter(athlete=athlete).in_force().order_by("recorded_on", "created_at")
     for entry in entries:
         info = METRIC_TYPES.get(entry.metric_type)
         if info is None:
             continue
+        view = info.view(system)
         data = series.setdefault(
             entry.metric_type,
             {
                 "label": info.label,
-                "unit": info.plot_unit,
+                "unit": view.plot_unit,
                 "lower_is_better": info.lower_is_better,
                 "x": [],
                 "y": [],
@@ -154,5 +172,5 @@ def chart_series(athlete: AthleteProfile) -> dict[str, dict]:
         )
         moment = dt.datetime.combine(entry.recorded_on, dt.time(12), tzinfo=dt.UTC)
         data["x"].append(int(moment.timestamp()))
-        data["y"].append(round(info.plot(entry.value), 3))
+        data["y"].append(round(view.plot(entry.value), 3))
     return {key: series[key] for key in METRIC_TYPES if key in series}

@@ -3,6 +3,12 @@
 Values are stored in the unit named here (SI where one fits: m/s, W, J, kg, m²; the conventional unit where
 sport uses one: bpm, ms, %). Paces are stored as speeds and only turned into "1:32/100m" for display, as
 everywhere else in the project (science.md conventions).
+
+Units are SI inside; conversion happens only at display (design.md §8). An athlete's `units` preference
+(metric or imperial) picks the view: `display_value("weight", 68.4, "imperial")` is "150.8 lb" and
+`display_value("threshold_run_pace", 1000 / 245, "imperial")` is "6:34/mi". A metric type without an imperial
+view (watts, bpm, kJ, m² of CdA) reads the same in both. `display_distance`, `display_pace`, `display_speed`,
+`display_elevation` and `display_mass` do the same for quantities shown on pages.
 """
 
 from __future__ import annotations
@@ -48,6 +54,55 @@ def _parse_pace(per_m: float) -> Callable[[str], float]:
     return parse
 
 
+METRIC = "metric"
+IMPERIAL = "imperial"
+UNIT_SYSTEMS = (METRIC, IMPERIAL)
+LB_PER_KG = 2.20462262185  # exact: 1 lb = 0.45359237 kg
+INCHES_PER_M = 1 / 0.0254
+FEET_PER_M = INCHES_PER_M / 12
+
+
+def _is_imperial(system: str | None) -> bool:
+    # Anything but "imperial" (None, "", an unknown word) is metric: the stored units, never a failure.
+    return system == IMPERIAL
+
+
+def _format_height_imperial(metres: float) -> str:
+    inches = round(metres * INCHES_PER_M)
+    feet, rest = divmod(inches, 12)
+    return f"{feet} ft {rest} in"
+
+
+def _parse_height_imperial(text: str) -> float:
+    """Inches ("69"), or feet and inches ("5'9", "5 ft 9 in", "5'9\"") -> metres."""
+    cleaned = (
+        str(text).strip().lower().replace("ft", "'").replace("in", "").replace('"', "").replace("′", "'")
+    )
+    try:
+        if "'" in cleaned:
+            feet, _, inches = cleaned.partition("'")
+            total = float(feet.strip() or 0) * 12 + float(inches.strip() or 0)
+        else:
+            total = float(cleaned.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"expected feet and inches as 5'9 or inches, got {text!r}") from None
+    if not math.isfinite(total):
+        raise ValueError(f"expected a finite height, got {text!r}")
+    return total / INCHES_PER_M
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """How a metric type reads in another unit system: the display, the form input and the chart."""
+
+    format: Callable[[float], str]  # stored value -> display text
+    parse_input: Callable[[str], float]  # typed text -> stored value
+    input_hint: str
+    plot: Callable[[float], float]  # stored value -> chart y value
+    plot_unit: str
+    to_input: Callable[[float], str] | None = None  # stored value -> form text, when not the plotted number
+
+
 @dataclass(frozen=True)
 class MetricType:
     key: str
@@ -61,22 +116,64 @@ class MetricType:
     plot: Callable[[float], float] = field(default=lambda value: value)  # stored value -> chart y value
     plot_unit: str = ""
     lower_is_better: bool = False  # paces on a chart: lower s/km is faster
+    imperial: UnitView | None = None  # None: reads the same in both systems (W, bpm, kJ, %)
 
-    def display(self, value: float) -> str:
-        return self.format(value)
+    def view(self, system: str | None = METRIC) -> UnitView:
+        """The display, input and chart of this type in `system` ("metric" or "imperial")."""
+        if _is_imperial(system) and self.imperial is not None:
+            return self.imperial
+        return UnitView(self.format, self.parse_input, self.input_hint, self.plot, self.plot_unit)
 
-    def input_text(self, value: float) -> str:
-        """A stored value as the form asks for it (the inverse of `parse_input`): "1:32", "20.5", "68.4"."""
-        shown = self.plot(value)
-        if self.plot_unit.startswith("s/"):
+    def display(self, value: float, system: str | None = METRIC) -> str:
+        return self.view(system).format(value)
+
+    def parse(self, text: str, system: str | None = METRIC) -> float:
+        """What a person types, in their unit system -> the stored value."""
+        return self.view(system).parse_input(text)
+
+    def input_text(self, value: float, system: str | None = METRIC) -> str:
+        """A stored value as the form asks for it (the inverse of `parse`): "1:32", "20.5", "68.4"."""
+        view = self.view(system)
+        if view.to_input is not None:
+            return view.to_input(value)
+        shown = view.plot(value)
+        if view.plot_unit.startswith("s/"):
             return units.format_duration(shown)
         return f"{shown:g}"
 
-    def range_text(self) -> str:
-        low, high = self.format(self.min_value), self.format(self.max_value)
+    def range_text(self, system: str | None = METRIC) -> str:
+        view = self.view(system)
+        low, high = view.format(self.min_value), view.format(self.max_value)
         if self.plot_unit.startswith("s/"):  # paces: the faster bound is the larger speed
             low, high = high, low
         return f"{low} to {high}"
+
+
+def _pace_view(per_m: float, suffix: str) -> UnitView:
+    """A pace per `per_m` metres shown as m:ss/<suffix>; the stored value stays a speed."""
+    return UnitView(
+        format=lambda speed: units.format_pace(per_m / speed, unit=f"/{suffix}"),
+        parse_input=_parse_pace(per_m),
+        input_hint=f"pace as m:ss per {suffix}",
+        plot=lambda speed: per_m / speed,
+        plot_unit=f"s/{suffix}",
+    )
+
+
+def _mass_view() -> UnitView:
+    return UnitView(
+        format=_number(1, "lb", LB_PER_KG),
+        parse_input=_parse_number(LB_PER_KG),
+        input_hint="pounds",
+        plot=lambda kg: kg * LB_PER_KG,
+        plot_unit="lb",
+        # As shown (150.8), not 150.796...: the edit form recognises an untouched value by its text.
+        to_input=lambda kg: f"{round(kg * LB_PER_KG, 1):g}",
+    )
+
+
+# Swimmers in imperial countries train in yard pools: CSS per 100 yd, as their pace clocks show it.
+_IMPERIAL_PACE = {100.0: (100 * units.METRES_PER_YARD, "100yd"), 1000.0: (units.METRES_PER_MILE, "mi")}
 
 
 def _pace_type(key: str, label: str, per_m: float, suffix: str, fastest: float, slowest: float) -> MetricType:
@@ -93,6 +190,7 @@ def _pace_type(key: str, label: str, per_m: float, suffix: str, fastest: float, 
         plot=lambda speed: per_m / speed,
         plot_unit=f"s/{suffix}",
         lower_is_better=True,
+        imperial=_pace_view(*_IMPERIAL_PACE[per_m]),
     )
 
 
@@ -169,7 +267,16 @@ _TYPES = [
         plot_unit="ml/kg/min",
     ),
     MetricType(
-        "weight", "Weight", "kg", 25, 250, _number(1, "kg"), _parse_number(), "kilograms", plot_unit="kg"
+        "weight",
+        "Weight",
+        "kg",
+        25,
+        250,
+        _number(1, "kg"),
+        _parse_number(),
+        "kilograms",
+        plot_unit="kg",
+        imperial=_mass_view(),
     ),
     MetricType(
         "body_fat", "Body fat", "%", 2, 60, _number(1, "%"), _parse_number(), "percent", plot_unit="%"
@@ -184,10 +291,29 @@ _TYPES = [
         _parse_number(),
         "kilograms",
         plot_unit="kg",
+        imperial=_mass_view(),
     ),
-    MetricType("height", "Height", "m", 1.0, 2.5, _number(2, "m"), _parse_number(), "metres", plot_unit="m"),
     MetricType(
-        "cda", "CdA", "m²", 0.1, 0.8, _number(3, "m²"), _parse_number(), "square metres", plot_unit="m²"
+        "height",
+        "Height",
+        "m",
+        1.0,
+        2.5,
+        _number(2, "m"),
+        _parse_number(),
+        "metres",
+        plot_unit="m",
+        imperial=UnitView(
+            format=_format_height_imperial,
+            parse_input=_parse_height_imperial,
+            input_hint="feet and inches as 5'9",
+            plot=lambda metres: metres * INCHES_PER_M,
+            plot_unit="in",
+            to_input=lambda metres: _format_height_imperial(metres).replace(" ft ", "'").removesuffix(" in"),
+        ),
+    ),
+    MetricType(
+        "cda", "CdA", "m²", 0.1, 0.6, _number(3, "m²"), _parse_number(), "square metres", plot_unit="m²"
     ),
     MetricType(
         "hrv_rmssd",
@@ -217,8 +343,56 @@ def unknown_type_message(key: str) -> str:
     return f"{key!r} is not a known metric type; use one of: {', '.join(METRIC_TYPES)}"
 
 
-def format_value(metric_type: str, value: float) -> str:
-    return METRIC_TYPES[metric_type].format(value)
+def format_value(metric_type: str, value: float, system: str | None = METRIC) -> str:
+    return METRIC_TYPES[metric_type].display(value, system)
+
+
+def display_value(metric_type: str, value: float, system: str | None = METRIC) -> str:
+    """A stored metric value as `system` ("metric" / "imperial") reads it: "150.8 lb", "6:34/mi".
+
+    An unknown type (an entry from an older release) shows its plain number rather than failing a page."""
+    info = METRIC_TYPES.get(metric_type)
+    if info is None:
+        return f"{value:g}"
+    return info.display(value, system)
+
+
+# --- quantities shown on pages (activities, races, plans): stored SI, shown in the athlete's units.
+
+
+def display_distance(metres: float, system: str | None = METRIC, *, decimals: int = 2) -> str:
+    if _is_imperial(system):
+        return f"{metres / units.METRES_PER_MILE:.{decimals}f} mi"
+    return f"{metres / 1000:.{decimals}f} km"
+
+
+def display_pace(speed_m_per_s: float, system: str | None = METRIC, *, swim: bool = False) -> str:
+    """A speed as the pace runners (per km / mi) or swimmers (per 100 m / 100 yd) read; "–" without one."""
+    if not speed_m_per_s or speed_m_per_s <= 0 or not math.isfinite(speed_m_per_s):
+        return "–"
+    if swim:
+        per_m, suffix = (100 * units.METRES_PER_YARD, "100yd") if _is_imperial(system) else (100.0, "100m")
+    else:
+        per_m, suffix = (units.METRES_PER_MILE, "mi") if _is_imperial(system) else (1000.0, "km")
+    return units.format_pace(per_m / speed_m_per_s, unit=f"/{suffix}")
+
+
+def display_speed(speed_m_per_s: float, system: str | None = METRIC, *, decimals: int = 1) -> str:
+    if _is_imperial(system):
+        return f"{speed_m_per_s * 3600 / units.METRES_PER_MILE:.{decimals}f} mph"
+    return f"{units.km_per_h(speed_m_per_s):.{decimals}f} km/h"
+
+
+def display_elevation(metres: float, system: str | None = METRIC) -> str:
+    if _is_imperial(system):
+        return f"{metres * FEET_PER_M:.0f} ft"
+    return f"{metres:.0f} m"
+
+
+def display_mass(kg: float, system: str | None = METRIC, *, decimals: int = 1) -> str:
+    if _is_imperial(system):
+        return f"{kg * LB_PER_KG:.{decimals}f} lb"
+    return f"{kg:.{decimals}f} kg"
 
 
 def age_text(days: int) -> str:

@@ -74,11 +74,22 @@ def _roster_link(world):
     return {"link_id": CoachAthleteLink.objects.get(coach=world.coach, athlete=world.athlete).pk}
 
 
+def _signin(password: str):
+    return lambda world: {"username": world.athlete.user.username, "password": password}
+
+
+NEW_PASSWORD = "another-horse-battery-7"
+# Signed-in people are sent on from the sign-in page whatever they post (redirect_authenticated_user).
+SIGNED_IN_302 = expect(athlete=302, coach=302, other_coach=302, other_athlete=302, admin=302, anonymous=200)
+
 ROWS = [
-    Row(
-        "web:signin",
-        expect(athlete=302, coach=302, other_coach=302, other_athlete=302, admin=302, anonymous=200),
-    ),
+    Row("web:signin", SIGNED_IN_302),
+    # Right credentials sign in (302 to the dashboard); wrong ones show the form again with its error.
+    Row("web:signin", everyone(302), method="post", data=_signin(PASSWORD)),
+    Row("web:signin", SIGNED_IN_302, method="post", data=_signin("wrong-password-1")),
+    # Form pages refuse PUT (Django would route it to post()); see FORM_METHODS in vault/web/views/accounts.py.
+    # Signed-in people are redirected before the method is looked at.
+    Row("web:signin", {**SIGNED_IN_302, "anonymous": 405}, method="put", data=_signin(PASSWORD)),
     Row("web:signout", everyone(302), method="post"),
     Row("web:setup", everyone(404)),  # the world has accounts, so setup is gone for everyone
     Row("web:setup", everyone(404), method="post", data=lambda world: {"username": "x"}),
@@ -92,8 +103,45 @@ ROWS = [
     Row("web:password-reset-sent", everyone(200)),
     # A valid link moves its token into the session and redirects to the form (Django's reset flow).
     Row("web:password-reset-confirm", everyone(302), kwargs=_reset_link),
+    # Posting to the link itself only moves the token into the session too; a spoiled link shows the
+    # "invalid link" page (200) and changes nothing.
+    Row(
+        "web:password-reset-confirm",
+        everyone(302),
+        method="post",
+        kwargs=_reset_link,
+        data=lambda world: {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    ),
+    Row(
+        "web:password-reset-confirm",
+        everyone(200),
+        method="post",
+        kwargs=lambda world: {**_reset_link(world), "token": "spoiled-token"},
+        data=lambda world: {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    ),
     Row("web:password-reset-complete", everyone(200)),
     Row("web:password-change", page_any_signed_in(200)),
+    # Each signed-in persona changes their own password (302 to the profile); a wrong old one is refused.
+    Row(
+        "web:password-change",
+        page_any_signed_in(302),
+        method="post",
+        data=lambda world: {
+            "old_password": PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    ),
+    Row(
+        "web:password-change",
+        page_any_signed_in(200),
+        method="post",
+        data=lambda world: {
+            "old_password": "not-the-password",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    ),
     Row("web:join", everyone(200), kwargs=_join_link),
     Row("web:join", SIGNUP_POST, method="post", kwargs=_join_link, data=_signup),
     # An athlete with an account joins with one button (then lands on their profile); others cannot.

@@ -320,7 +320,7 @@ def test_athlete_ends_their_coach_from_the_profile(world):
     assert response.status_code == 302 and response.url == reverse("web:profile")
     link.refresh_from_db()
     assert link.ended_by == world.athlete.user
-    assert signed_in(world.coach).get(reverse("web:roster")).context["links"].count() == 0
+    assert len(signed_in(world.coach).get(reverse("web:roster")).context["links"]) == 0
 
 
 def test_coach_profile_has_no_athlete_form(world):

@@ -12,7 +12,14 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from vault.testing.access_matrix import collect_rows, url_patterns_in_matrix
+from vault.testing.access_matrix import (
+    EXEMPT_ROUTES,
+    collect_rows,
+    missing_method_rows,
+    url_patterns_in_matrix,
+    url_patterns_to_cover,
+    view_methods,
+)
 from vault.testing.personas import PERSONAS
 
 ROWS = collect_rows()
@@ -35,25 +42,81 @@ def _fast_hasher_and_private_cache(settings):
 
 
 def test_every_url_pattern_has_a_row():
-    patterns = url_patterns_in_matrix()
+    patterns = url_patterns_to_cover()
     covered = {row.name for row in ROWS}
     missing = sorted(name for name in patterns if name not in covered)
     assert not missing, (
         f"{len(missing)} URL pattern(s) have no row in any vault/<app>/tests/access_rows.py:\n"
-        + "\n".join(f"  {name:45} /{patterns[name]}" for name in missing)
+        + "\n".join(f"  {name:45} /{patterns[name][0]}" for name in missing)
+    )
+
+
+def test_every_accepted_method_has_a_row():
+    missing = missing_method_rows(ROWS)
+    assert not missing, (
+        f"{len(missing)} method(s) that views accept have no row in any vault/<app>/tests/access_rows.py:\n"
+        + "\n".join(f"  {line}" for line in missing)
     )
 
 
 def test_every_row_names_a_url_pattern():
-    patterns = url_patterns_in_matrix()
+    patterns = url_patterns_to_cover()
     unknown = sorted({row.name for row in ROWS} - set(patterns))
     assert not unknown, "access rows name URL patterns that do not exist: " + ", ".join(unknown)
 
 
-def test_the_walk_finds_both_namespaces():
-    patterns = url_patterns_in_matrix()
+def test_the_walk_finds_both_namespaces_and_skips_only_the_exempt_routes():
+    patterns = url_patterns_to_cover()
     assert {"api:me", "api:schema", "web:signin", "web:roster"} <= set(patterns)
-    assert not any(name.startswith("admin:") for name in patterns)
+    assert set(url_patterns_in_matrix()) <= set(patterns)
+    assert not any(
+        name.startswith("admin:") or route.startswith("admin/") for name, (route, _) in patterns.items()
+    )
+    assert all(reason.strip() for reason in EXEMPT_ROUTES.values())
+
+
+def test_the_walk_covers_urls_outside_the_namespaces(settings):
+    """A pattern added outside api/ and web/ (say straight into config/urls.py) must have a row too."""
+    import sys
+    import types
+
+    from django.urls import clear_url_caches, path
+
+    def stray(request):
+        return None
+
+    from config import urls as project_urls
+
+    urlconf = types.ModuleType("matrix_test_urls")
+    urlconf.urlpatterns = [*project_urls.urlpatterns, path("stray/", stray, name="stray")]
+    sys.modules["matrix_test_urls"] = urlconf
+    settings.ROOT_URLCONF = "matrix_test_urls"
+    clear_url_caches()
+    try:
+        assert url_patterns_to_cover()["stray"][0] == "stray/"
+        assert any(line.split()[:2] == ["stray", "GET"] for line in missing_method_rows(ROWS))
+    finally:
+        del sys.modules["matrix_test_urls"]
+        clear_url_caches()
+
+
+def test_view_methods_reads_each_kind_of_view():
+    from django.urls import resolve
+
+    def callback(url):
+        return resolve(url).func
+
+    # DRF: the handlers the class has, within its http_method_names (RaceDetailView leaves PUT out).
+    assert view_methods(callback("/api/race/1/")) == {"GET", "PATCH", "DELETE"}
+    assert view_methods(callback("/api/me/")) == {"GET"}  # @api_view(["GET"])
+    # Django class-based views, as narrowed by FORM_METHODS / LogoutView's own list.
+    assert view_methods(callback("/signin/")) == {"GET", "POST"}
+    assert view_methods(callback("/signout/")) == {"POST"}
+    # require_http_methods / require_POST under login_required.
+    assert view_methods(callback("/athletes/x/wellness/")) == {"GET", "POST"}
+    assert view_methods(callback("/reviews/1/")) == {"POST"}
+    # A plain function view: GET, and POST because it reads request.POST.
+    assert view_methods(callback("/profile/")) == {"GET", "POST"}
 
 
 def _send(row, url, user, world):

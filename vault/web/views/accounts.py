@@ -33,11 +33,18 @@ from vault.accounts.forms import (
     SignInForm,
     add_service_errors,
 )
+from vault.coaching.selectors import roster_coaching
+
+# Django's form views answer PUT through post(). A browser form never sends PUT, so these pages accept
+# only what they are built for, and the access matrix has a row for each accepted method.
+FORM_METHODS = ["get", "post", "head", "options"]
+
 
 # --- sign-in, sign-out, first account
 
 
 class SignInView(auth_views.LoginView):
+    http_method_names = FORM_METHODS
     template_name = "web/accounts/signin.html"
     form_class = SignInForm
     redirect_authenticated_user = True
@@ -72,6 +79,7 @@ def setup(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    http_method_names = FORM_METHODS
     template_name = "web/accounts/password_reset_form.html"
     email_template_name = "web/accounts/password_reset_email.txt"
     subject_template_name = "web/accounts/password_reset_subject.txt"
@@ -84,11 +92,13 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    http_method_names = FORM_METHODS
     template_name = "web/accounts/password_reset_confirm.html"
     success_url = reverse_lazy("web:password-reset-complete")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    http_method_names = FORM_METHODS
     template_name = "web/accounts/password_change.html"
     success_url = reverse_lazy("web:profile")
 
@@ -207,8 +217,13 @@ def _coach_only(view):
 
 def _roster_page(request, *, join_form=None, intake_form=None):
     user = request.user
+    links = list(selectors.roster_links(user))
+    # The same concerning mark and unread counts as the dashboard's roster table, from the same selector.
+    coaching = roster_coaching(user, list({link.athlete_id: link.athlete for link in links}.values()))
+    for link in links:
+        link.coaching = coaching[link.athlete_id]
     context = {
-        "links": selectors.roster_links(user),
+        "links": links,
         "ended_links": selectors.ended_roster_links(user)[:50],
         "is_coach": user.is_coach,
     }

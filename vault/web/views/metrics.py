@@ -15,20 +15,36 @@ from django.views.decorators.http import require_http_methods, require_POST
 from vault.accounts.access import athlete_for, is_self, visible_athletes
 from vault.metrics import services
 from vault.metrics.models import MetricHistory, Source
-from vault.metrics.selectors import change_for, chart_series, metric_history, pending_reviews_for_coach
-from vault.metrics.types import METRIC_TYPE_CHOICES, METRIC_TYPES
+from vault.metrics.selectors import (
+    change_for,
+    chart_series,
+    display_units,
+    metric_history,
+    pending_reviews_for_coach,
+)
+from vault.metrics.types import IMPERIAL, METRIC, METRIC_TYPE_CHOICES, METRIC_TYPES, display_value
+
+# How to type a value, in the athlete's unit system (the form reads what the pages show).
+VALUE_HELP = {
+    METRIC: "Paces as m:ss (CSS per 100 m, threshold run pace per km); W′ in kJ; everything else in its unit.",
+    IMPERIAL: "Paces as m:ss (CSS per 100 yd, threshold run pace per mile); weight in lb; height as 5'9; "
+    "W′ in kJ; everything else in its unit.",
+}
 
 
 class MetricEntryForm(forms.Form):
-    """A manual entry as a person types it: the value in display terms ("1:32" for a CSS pace, kJ for W′)."""
+    """A manual entry as a person types it: the value in display terms ("1:32" for a CSS pace, kJ for W′),
+    in the athlete's unit system (lb and min/mi for imperial); stored SI whatever was typed."""
 
     metric_type = forms.ChoiceField(choices=METRIC_TYPE_CHOICES)
-    value = forms.CharField(
-        max_length=20,
-        help_text="Paces as m:ss (CSS per 100 m, threshold run pace per km); W′ in kJ; everything else in its unit.",
-    )
+    value = forms.CharField(max_length=20, help_text=VALUE_HELP[METRIC])
     recorded_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
     source_detail = forms.CharField(max_length=200, required=False, label="Note (how it was measured)")
+
+    def __init__(self, *args, units: str = METRIC, **kwargs):
+        self.units = units
+        super().__init__(*args, **kwargs)
+        self.fields["value"].help_text = VALUE_HELP.get(units, VALUE_HELP[METRIC])
 
     def metric_type_key(self, cleaned) -> str:
         return cleaned.get("metric_type", "")
@@ -38,19 +54,19 @@ class MetricEntryForm(forms.Form):
         info = METRIC_TYPES.get(self.metric_type_key(cleaned))
         if info is not None and cleaned.get("value"):
             try:
-                cleaned["value"] = info.parse_input(cleaned["value"])
+                cleaned["value"] = info.parse(cleaned["value"], self.units)
             except ValueError as error:
-                self.add_error("value", f"{info.label}: {error} ({info.input_hint})")
+                self.add_error("value", f"{info.label}: {error} ({info.view(self.units).input_hint})")
         return cleaned
 
 
 class MetricEntryEditForm(MetricEntryForm):
     """Editing keeps the entry's type; an unchanged value text keeps the stored value exactly."""
 
-    def __init__(self, *args, entry: MetricHistory, **kwargs):
+    def __init__(self, *args, entry: MetricHistory, units: str = METRIC, **kwargs):
         self.entry = entry
         info = METRIC_TYPES[entry.metric_type]
-        self.initial_value_text = info.input_text(entry.value)
+        self.initial_value_text = info.input_text(entry.value, units)
         kwargs.setdefault(
             "initial",
             {
@@ -59,9 +75,9 @@ class MetricEntryEditForm(MetricEntryForm):
                 "source_detail": entry.source_detail,
             },
         )
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, units=units, **kwargs)
         del self.fields["metric_type"]
-        self.fields["value"].label = f"{info.label} ({info.input_hint})"
+        self.fields["value"].label = f"{info.label} ({info.view(units).input_hint})"
 
     def metric_type_key(self, cleaned) -> str:
         return self.entry.metric_type
@@ -74,10 +90,14 @@ class MetricEntryEditForm(MetricEntryForm):
         return cleaned
 
 
-def _history_context(request, athlete, form):
+def _shown(entry: MetricHistory, units: str) -> str:
+    return display_value(entry.metric_type, entry.value, units)
+
+
+def _history_context(request, athlete, form, units: str):
     shown_type = request.GET.get("metric_type", "")
     shown_type = shown_type if shown_type in METRIC_TYPES else ""
-    series = chart_series(athlete)
+    series = chart_series(athlete, units)
     return {
         "athlete": athlete,
         "entries": metric_history(athlete, metric_type=shown_type or None),
@@ -87,6 +107,7 @@ def _history_context(request, athlete, form):
         "form": form,
         "is_self": is_self(request.user, athlete),
         "types": METRIC_TYPES.values(),
+        "units": units,
     }
 
 
@@ -95,7 +116,8 @@ def _history_context(request, athlete, form):
 def metric_history_page(request, public_id: str):
     athlete = athlete_for(request.user, public_id)
     today = timezone.localdate(timezone=athlete.tzinfo)
-    form = MetricEntryForm(request.POST or None, initial={"recorded_on": today})
+    units = display_units(request.user, athlete)
+    form = MetricEntryForm(request.POST or None, initial={"recorded_on": today}, units=units)
     if request.method == "POST" and form.is_valid():
         try:
             entry = services.metric_entry_create(
@@ -106,12 +128,12 @@ def metric_history_page(request, public_id: str):
         else:
             waiting = " It waits for your coach's review." if entry.needs_review else ""
             messages.success(
-                request, f"Saved {entry.label} {entry.value_display} on {entry.recorded_on}.{waiting}"
+                request, f"Saved {entry.label} {_shown(entry, units)} on {entry.recorded_on}.{waiting}"
             )
             return redirect("web:metric-history", public_id=athlete.public_id)
     status = 400 if form.is_bound and form.errors else 200
     return render(
-        request, "web/metrics/history.html", _history_context(request, athlete, form), status=status
+        request, "web/metrics/history.html", _history_context(request, athlete, form, units), status=status
     )
 
 
@@ -126,7 +148,8 @@ def metric_edit(request, public_id: str, entry_id: int):
             f"Only manual entries can be edited; this {entry.label} came from {entry.get_source_display().lower()}.",
         )
         return redirect("web:metric-history", public_id=athlete.public_id)
-    form = MetricEntryEditForm(request.POST or None, entry=entry)
+    units = display_units(request.user, athlete)
+    form = MetricEntryEditForm(request.POST or None, entry=entry, units=units)
     if request.method == "POST" and form.is_valid():
         try:
             entry = services.metric_entry_update(entry=entry, updated_by=request.user, **form.cleaned_data)
@@ -135,13 +158,12 @@ def metric_edit(request, public_id: str, entry_id: int):
         else:
             waiting = " It waits for your coach's review." if entry.needs_review else ""
             messages.success(
-                request, f"Saved {entry.label} {entry.value_display} on {entry.recorded_on}.{waiting}"
+                request, f"Saved {entry.label} {_shown(entry, units)} on {entry.recorded_on}.{waiting}"
             )
             return redirect("web:metric-history", public_id=athlete.public_id)
     status = 400 if form.is_bound and form.errors else 200
-    return render(
-        request, "web/metrics/edit.html", {"athlete": athlete, "entry": entry, "form": form}, status=status
-    )
+    context = {"athlete": athlete, "entry": entry, "form": form, "units": units}
+    return render(request, "web/metrics/edit.html", context, status=status)
 
 
 @login_required
@@ -154,7 +176,8 @@ def metric_delete(request, public_id: str, entry_id: int):
     except ValidationError as error:
         messages.error(request, "; ".join(error.messages))
     else:
-        messages.success(request, f"Deleted {entry.label} {entry.value_display} of {entry.recorded_on}.")
+        shown = _shown(entry, display_units(request.user, athlete))
+        messages.success(request, f"Deleted {entry.label} {shown} of {entry.recorded_on}.")
     return redirect("web:metric-history", public_id=athlete.public_id)
 
 
@@ -204,7 +227,8 @@ def review_action(request, entry_id: int):
     else:
         messages.success(
             request,
-            f"{entry.athlete.name}: {entry.label} {entry.value_display} — {entry.get_review_status_display().lower()}.",
+            f"{entry.athlete.name}: {entry.label} {_shown(entry, entry.athlete.units)} — "
+            f"{entry.get_review_status_display().lower()}.",
         )
     return redirect(reverse("web:review-queue"))
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management import get_commands
 from django.core.management.base import BaseCommand
 
@@ -26,7 +27,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-watcher", action="store_true", help="do not start the folder watcher")
 
     def handle(self, *args, host: str, port: int, no_worker: bool, no_watcher: bool, **options):
-        manage = [sys.executable, os.path.join(os.getcwd(), "manage.py")]
+        # The project's own manage.py, wherever serve was started from (cron, systemd, another directory).
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        # runserver speaks plain HTTP: with DEBUG off the settings default to HTTPS (secure cookies, the
+        # HTTPS redirect), which no browser could use here. An HTTPS the operator set (behind a TLS proxy)
+        # is kept.
+        env = dict(os.environ)
+        if not env.get("HTTPS", "").strip():
+            env["HTTPS"] = "0"
         commands = {"web": [*manage, "runserver", "--noreload", "--insecure", f"{host}:{port}"]}
         if not no_worker:
             commands["worker"] = [*manage, "run_huey"]
@@ -43,7 +51,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         for name, argv in commands.items():
-            children[name] = subprocess.Popen(argv)
+            children[name] = subprocess.Popen(argv, env=env)  # same cwd: a relative DATA_DIR means the same
             self.stdout.write(f"started {name} (pid {children[name].pid})")
         self.stdout.write(f"Athlete Vault is serving on http://{host}:{port}/ — press Ctrl-C to stop")
 

@@ -91,20 +91,68 @@ def _child() -> None:
     print("BENCH-RESULT " + json.dumps(result))
 
 
-def _write_archive(path: Path, count: int) -> None:
-    """A zip of `count` distinct activity files: the corpus GPX/TCX files in turn, each copy made unique by a
-    trailing XML comment (so every one imports instead of being a duplicate). Written entry by entry."""
+def _unique_fit(data: bytes, copy: int) -> bytes:
+    """The same FIT file made distinct (so each copy imports rather than deduplicates) and still valid: the
+    first header's profile version is set to a per-copy value (no decoder reads it for decoding) and the
+    header and file CRCs are recomputed, so the copy decodes exactly like the original."""
+    import struct
+
+    from trackfiles.fit.scan import crc16
+
+    out = bytearray(data)
+    header_size = out[0]
+    end = header_size + struct.unpack_from("<I", out, 4)[0]
+    crc_was_good = end + 2 <= len(out) and struct.unpack_from("<H", out, end)[0] == crc16(bytes(out[:end]))
+    struct.pack_into("<H", out, 2, 100 + copy % 65000)
+    if header_size >= 14 and struct.unpack_from("<H", out, 12)[0]:
+        struct.pack_into("<H", out, 12, crc16(bytes(out[:12])))
+    if crc_was_good:  # a file whose CRC was already wrong stays wrong: its damage is part of the corpus
+        struct.pack_into("<H", out, end, crc16(bytes(out[:end])))
+    return bytes(out)
+
+
+def _archive_sources() -> list[tuple[str, bytes, str]]:
+    """(suffix, bytes, format) of every corpus file that imports: FIT (plain and .fit.gz), GPX and TCX, so
+    the archive mixes formats like a Strava export, whose activities/ folder is mostly .fit.gz."""
+    import gzip
+
+    import trackfiles
+
+    sources = []
+    for path in corpus_files():
+        name = path.name.lower()
+        data = path.read_bytes()
+        if name.endswith(".gz"):
+            data = gzip.decompress(data)
+        try:
+            kind = trackfiles.decode(data, filename=path.name).source_format
+        except trackfiles.DecodeError:  # settings and sensor-only FIT files, GPX without a track: no activity
+            continue
+        sources.append((".fit" if kind == "fit" else f".{kind}", data, kind))
+    return sources
+
+
+def _write_archive(path: Path, count: int) -> dict[str, int]:
+    """A zip of `count` distinct activity files cycling through the corpus: FIT copies made unique by
+    _unique_fit (every other one gzipped, as Strava exports them), GPX/TCX copies by a trailing XML comment.
+    Written entry by entry; returns how many entries of each format."""
+    import gzip
     import zipfile
 
-    sources = [
-        p for p in corpus_files() if p.suffix.lower() in (".gpx", ".tcx") and p.name not in NO_TRACK_FILES
-    ]
+    sources = _archive_sources()
+    formats: dict[str, int] = {}
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for i in range(count):
-            source = sources[i % len(sources)]
-            archive.writestr(
-                f"activities/{i}{source.suffix}", source.read_bytes() + f"\n<!-- copy {i} -->\n".encode()
-            )
+            suffix, data, kind = sources[i % len(sources)]
+            if kind == "fit":
+                data = _unique_fit(data, i)
+                if i % 2:
+                    data, suffix = gzip.compress(data, compresslevel=6, mtime=0), ".fit.gz"
+            else:
+                data += f"\n<!-- copy {i} -->\n".encode()
+            archive.writestr(f"activities/{i}{suffix}", data)
+            formats[suffix] = formats.get(suffix, 0) + 1
+    return formats
 
 
 def _archive_run() -> dict:
@@ -113,13 +161,14 @@ def _archive_run() -> dict:
     from vault.testing.personas import make_athlete
 
     path = Path(os.environ["DATA_DIR"]) / "bench-archive.zip"
-    _write_archive(path, ARCHIVE_FILES)
+    formats = _write_archive(path, ARCHIVE_FILES)
     athlete = make_athlete("bench_archive_athlete")
     started, cpu_started = time.perf_counter(), time.process_time()
     with path.open("rb") as handle:
         results = archive_import(athlete=athlete, fileobj=handle, archive_name=path.name)
     return {
         "files": len(results),
+        "formats": formats,
         "imported": sum(r["status"] == "imported" for r in results),
         "wall_s": time.perf_counter() - started,
         "cpu_s": time.process_time() - cpu_started,
@@ -202,6 +251,9 @@ def _report(result: dict) -> None:
             f"    {archive['files']}-file archive ({archive['zip_mb']:.0f} MB zip): {archive['imported']} imported in "
             f"{archive['wall_s']:.1f} s wall, {archive['cpu_s']:.1f} s CPU ({archive['imported'] / archive['wall_s']:.1f} "
             f"activities/s); peak memory {archive['peak_mb']:.0f} MB ({verdict} the {TARGET_PEAK_MB:.0f} MB target)"
+        )
+        print(
+            "      entries: " + ", ".join(f"{n} {suffix}" for suffix, n in sorted(archive["formats"].items()))
         )
 
 

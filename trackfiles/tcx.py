@@ -8,16 +8,23 @@ HeartRateBpm/Value, Cadence (bike, rpm) or TPX/RunCadence (run, as the device wr
 TPX/Speed (m/s), TPX/Watts.
 
 Choices:
-- A file with several <Activity> elements: the first becomes the Recording and a warning names how many
-  others were left out (the importer shows it; each activity would need its own upload to be kept).
+- A file with several <Activity> elements (a multisport session, or a history export) becomes one Recording
+  holding every activity, none left out: each is a session (with `first_lap_index` and `num_laps`, as FIT
+  sessions have), its laps are in `laps`, its trackpoints in the streams, activities in time order, distance
+  made cumulative across them; sport is "multisport" when their sports differ, as for a FIT multisport file.
+  Why not one activity each: design.md §4 keys an activity by its file (sha256 unique per athlete), so a
+  file is one upload, one activity, one duplicate check and one stored original; and a multisport file's
+  legs belong together (one race, one load). A note in `warnings` says how many activities there were.
+  Activities that overlap in time (the same workout twice) lose the overlapping points of the later one,
+  with the usual warning about times going backwards: one timeline cannot hold both.
   Trackpoints outside an Activity (a <Course>) are not samples.
 - Sport: Running -> running, Biking -> cycling, Other -> generic.
 - Laps: start_time, elapsed_s (TotalTimeSeconds), distance_m, total_calories, avg_heart_rate, max_heart_rate,
   avg_cadence, max_speed, intensity (lower case), trigger_method, and from the LX extension avg_speed,
   avg_cadence (AvgRunCadence), max_cadence, avg_power, max_power. Laps are kept even without trackpoints
   (pool swims), so an Activity with laps but no samples is still a Recording.
-- One session summarising the laps: start, elapsed (first lap start to last lap end), timer_s (sum of
-  TotalTimeSeconds), distance_m and total_calories (sums).
+- One session per activity summarising its laps: start, sport, elapsed (first lap start to last lap end),
+  timer_s (sum of TotalTimeSeconds), distance_m and total_calories (sums).
 - `Recording.name` is the Activity's <Notes> when present; the device is the Creator (Name, UnitId).
 - Distance from positions (haversine) only when the file has no DistanceMeters at all; speed derived when
   no TPX/Speed.
@@ -25,7 +32,9 @@ Choices:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -78,91 +87,173 @@ _LAP_WORDS = {"Intensity": "intensity", "TriggerMethod": "trigger_method"}
 _KNOWN_BRANDS = ("garmin", "polar", "suunto", "wahoo", "coros", "bryton", "sigma", "timex", "apple")
 
 
+@dataclass
+class _Part:
+    """One <Activity> of the file: its points, laps and facts, in document order."""
+
+    index: int
+    element: object  # the Activity element (kept for its facts; in streaming, until its end)
+    points: PointTexts
+    laps: list[dict] = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
+    raw: dict[str, np.ndarray] = field(default_factory=dict)
+    start: dt.datetime | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.points.count == 0 and not self.laps
+
+
 def decode_tcx(body: XmlBody, *, strict: bool = False) -> Recording:
     warnings: list[str] = []
-    points = PointTexts(_CHANNEL_OF_NAME)
-    laps: list[dict] = []
-    activities = 0
-    first_activity = None  # the first <Activity> element
+    parts: list[_Part] = []
+
+    def new_part(element) -> _Part:
+        part = _Part(index=len(parts), element=element, points=PointTexts(_CHANNEL_OF_NAME))
+        parts.append(part)
+        return part
 
     root, stop = parse_whole(body), None
     if root is not None:
-        all_activities = _activities(root)
-        activities = len(all_activities)
-        first_activity = all_activities[0] if all_activities else None
         with gc_paused():
-            for lap in first_activity.iterchildren("{*}Lap") if first_activity is not None else ():
-                laps.append(_lap(lap, warnings))
-                for track in lap.iterchildren("{*}Track"):
-                    for point in track.iterchildren("{*}Trackpoint"):
-                        points.add(point)
+            for element in _activities(root):
+                part = new_part(element)
+                for lap in element.iterchildren("{*}Lap"):
+                    part.laps.append(_lap(lap, warnings))
+                    for track in lap.iterchildren("{*}Track"):
+                        for point in track.iterchildren("{*}Trackpoint"):
+                            part.points.add(point)
+                part.facts = _activity_facts(element)
     else:
-        # streamed: start events count activities; end events deliver complete laps and trackpoints
-        in_first_activity = False
+        # streamed: a start event opens an activity; end events deliver its complete laps and trackpoints
+        current: _Part | None = None
         events = XmlEvents(body, events=("start", "end"), tags=["{*}Activity", "{*}Lap", "{*}Trackpoint"])
         for event, element in events:
             tag = element.tag
             if event == "start":
                 if tag.endswith("Activity"):
-                    activities += 1
-                    in_first_activity = activities == 1
-                    first_activity = first_activity if first_activity is not None else element
-            elif not in_first_activity:  # a later activity, or a course: not part of the recording
+                    current = new_part(element)
+            elif current is None:  # a course's trackpoints, or laps outside any activity: not samples
                 release(element)
             elif tag.endswith("Trackpoint"):
-                points.add(element)
+                current.points.add(element)
                 release(element)
             elif tag.endswith("Lap"):
-                laps.append(_lap(element, warnings))
+                current.laps.append(_lap(element, warnings))
                 for track in element.findall("{*}Track"):  # its points are read; keep the lap's own fields
                     element.remove(track)
-            else:  # the end of the first Activity: its facts stay for _activity_facts
-                in_first_activity = False
+            else:  # the end of an Activity: its facts (Id, Notes, Creator) are all read now
+                current.facts = _activity_facts(element)
+                release(element)
+                current = None
         stop = events.stop
+        if current is not None:  # cut inside an activity: what it has so far (its Id comes first)
+            current.facts = _activity_facts(current.element)
 
-    count = points.count
-    facts = _activity_facts(first_activity) if first_activity is not None else {}
+    count = sum(part.points.count for part in parts)
+    lap_count = sum(len(part.laps) for part in parts)
     if stop is not None:
-        message = stop.describe(f"{count} trackpoint(s) and {len(laps)} lap(s)")
-        if strict or (count == 0 and not laps):
+        message = stop.describe(f"{count} trackpoint(s) and {lap_count} lap(s)")
+        if strict or (count == 0 and not lap_count):
             raise TruncatedFile(message) if stop.at_end else DecodeError(message)
         warnings.append(message)
-    if activities == 0:
+    if not parts:
         raise EmptyRecording(
             "the TCX file has no <Activity> (a course or an empty history holds no recording)"
         )
-    if count == 0 and not laps:
-        raise EmptyRecording("the first TCX <Activity> has neither trackpoints nor laps")
-
-    raw = points.columns(what="Trackpoint", warnings=warnings)
+    kept = [part for part in parts if not part.empty]
+    if not kept:
+        raise EmptyRecording(
+            "the TCX <Activity> has neither trackpoints nor laps"
+            if len(parts) == 1
+            else f"none of the TCX file's {len(parts)} activities has trackpoints or laps"
+        )
+    for part in kept:
+        part.raw = part.points.columns(what="Trackpoint", warnings=warnings)
+        part.start = _part_start(part)
     if strict and warnings:  # a damaged value or lap field: strict mode stops at the first problem
         raise DecodeError(warnings[0])
-    if activities > 1:  # not damage: reported, never raised
+    for part in parts:  # not damage, so after the strict check: said, never raised
+        if part.empty:  # nothing of it to keep, but the file claimed an activity there
+            warnings.append(f"TCX activity {_describe_part(part)} has neither trackpoints nor laps; left out")
+    if len(kept) > 1:
+        # Activities in time order (a history export may list the newest first), each a session of this one
+        # recording, like the legs of a FIT multisport file (see the module docstring for why not one
+        # activity each).
+        kept.sort(key=lambda part: (part.start is None, part.start.timestamp() if part.start else 0.0))
         warnings.append(
-            f"the TCX file holds {activities} activities; decoded the first "
-            f"({facts.get('sport_attribute') or 'no sport'}, id {facts.get('id')}) "
-            f"and left out the other {activities - 1}"
+            f"the TCX file holds {len(kept)} activities "
+            f"({', '.join(_describe_part(part) for part in kept)}); each is kept as a session of this "
+            "activity with its laps and trackpoints"
         )
+    raw = _concatenate(kept)
     raw = drop_backwards_times(raw, where="trackpoint", warnings=warnings, strict=strict)
     streams = finish_streams(raw)
 
-    sport = SPORT_OF_TCX.get(facts.get("sport_attribute") or "", "generic")
-    timestamps = streams["timestamp"]
-    finite = timestamps[np.isfinite(timestamps)]
-    start_time = laps[0].get("start_time") if laps else None
-    if start_time is None:
-        start_time = utc_datetime(finite[0]) if finite.size else facts.get("id_time")
+    laps: list[dict] = []
+    sessions: list[dict] = []
+    for part in kept:
+        session = _session(part.laps, part.start, _sport_of(part))
+        session.update(first_lap_index=len(laps), num_laps=len(part.laps))  # FIT session field names
+        sessions.append(session)
+        laps += part.laps
+    sports = {session["sport"] for session in sessions}
+    first = kept[0]
     return Recording(
-        sport=sport,
-        start_time=start_time,
-        device=facts.get("device") or Device(),
+        sport=sports.pop() if len(sports) == 1 else "multisport",
+        start_time=first.start,
+        device=next((part.facts["device"] for part in kept if part.facts.get("device")), Device()),
         laps=laps,
-        sessions=[_session(laps, start_time, sport)],
+        sessions=sessions if len(kept) > 1 else [_session(first.laps, first.start, _sport_of(first))],
         streams=streams,
-        name=facts.get("name"),
+        name=next((part.facts["name"] for part in kept if part.facts.get("name")), None),
         source_format="tcx",
         warnings=warnings,
     )
+
+
+def _sport_of(part: _Part) -> str:
+    return SPORT_OF_TCX.get(part.facts.get("sport_attribute") or "", "generic")
+
+
+def _describe_part(part: _Part) -> str:
+    return f"{part.index + 1} ({part.facts.get('sport_attribute') or 'no sport'}, id {part.facts.get('id')})"
+
+
+def _part_start(part: _Part) -> dt.datetime | None:
+    """When the activity began: its first lap's start, else its first timed trackpoint, else its Id."""
+    start = part.laps[0].get("start_time") if part.laps else None
+    if start is None:
+        timestamps = part.raw["timestamp"]
+        finite = timestamps[np.isfinite(timestamps)]
+        start = utc_datetime(finite[0]) if finite.size else part.facts.get("id_time")
+    return start
+
+
+def _concatenate(parts: list[_Part]) -> dict[str, np.ndarray]:
+    """One set of channels over every part's trackpoints (NaN where a part lacks a channel).
+
+    Each activity's DistanceMeters starts again from zero; a part whose distance restarts below where the
+    previous ones ended is shifted by that much, so distance stays cumulative over the whole recording.
+    """
+    if len(parts) == 1:
+        return parts[0].raw
+    names = list(dict.fromkeys(name for part in parts for name in part.raw))
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    covered = np.nan  # the largest distance so far
+    for part in parts:
+        size = part.raw["timestamp"].shape[0]
+        for name in names:
+            values = part.raw.get(name)
+            columns[name].append(values if values is not None else np.full(size, np.nan))
+        distance = part.raw.get("distance")
+        if distance is not None and np.isfinite(distance).any():
+            if np.isfinite(covered):
+                first = distance[np.isfinite(distance)][0]
+                if first < covered:
+                    columns["distance"][-1] = distance + covered
+            covered = np.nanmax(columns["distance"][-1])
+    return {name: np.concatenate(pieces) for name, pieces in columns.items()}
 
 
 def _activities(root) -> list:

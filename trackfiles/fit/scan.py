@@ -12,7 +12,7 @@ import array
 import struct
 from dataclasses import dataclass, field
 
-import crcmod.predefined
+import crcmod.predefined  # from crcmod-plus: the maintained crcmod fork, its C extension in every wheel
 import numpy as np
 
 from trackfiles.errors import BadChecksum, DecodeError, TruncatedFile, UnsupportedFormat
@@ -25,7 +25,7 @@ from trackfiles.fit.profile import (
     BaseType,
 )
 
-crc16 = crcmod.predefined.mkCrcFun("crc-16")  # CRC-16/ARC, the FIT checksum
+crc16 = crcmod.predefined.mkCrcFun("crc-16")  # CRC-16/ARC, the FIT checksum (C-backed; a test checks)
 
 _HEADER_MIN_SIZE = 12
 _RESYNC_WINDOW = 1 << 16  # how far past a bad record header we look for the next plausible record

@@ -520,6 +520,18 @@ def test_bad_file_crc_is_a_warning_or_in_strict_mode_an_error():
         read_messages(data, strict=True)
 
 
+def test_the_fit_crc_runs_in_crcmods_c_extension():
+    """The checksum is a pass over every byte; the pure-Python fallback would cost more than the decode."""
+    import importlib
+
+    from trackfiles.fit import scan
+
+    crc_module = importlib.import_module("crcmod.crcmod")  # the package re-exports only public names
+    assert crc_module._usingExtension is True
+    assert scan.crc16(b"123456789") == 0xBB3D  # the CRC-16/ARC check value
+    assert type(scan.crc16(b"")) is int
+
+
 def test_bad_header_crc():
     data = activity(RIDE).to_bytes(bad_header_crc=True)
     assert any("header CRC mismatch at byte 12" in w for w in decode_fit(data).warnings)

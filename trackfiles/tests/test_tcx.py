@@ -166,14 +166,72 @@ def test_speed_derived_and_distance_computed_when_the_file_has_none():
     assert rec.streams["speed"][1] == pytest.approx(11.12, rel=0.01)
 
 
-def test_several_activities_first_decoded_with_a_warning():
-    first = activity(lap(0, bike_lap(0, 3)), sport="Biking")
-    second = activity(lap(100, bike_lap(100, 4)), sport="Running")
-    rec = decode(tcx(first, second))
-    assert rec.sport == "cycling"
-    assert rec.sample_count == 3
-    assert len(rec.laps) == 1
-    assert "holds 2 activities" in rec.warnings[0] and "left out the other 1" in rec.warnings[0]
+def run_lap(start_s, count, *, dist0=0.0) -> str:
+    return "".join(
+        trackpoint(start_s + i, lat=46.0, dist=dist0 + i * 3.0, hr=150 + i, run_cadence=88, speed=3.0)
+        for i in range(count)
+    )
+
+
+def test_several_activities_are_all_kept_as_sessions_with_their_points_and_laps():
+    """A multisport TCX (bike then run): nothing left out, each activity a session with its own laps."""
+    bike = activity(
+        lap(0, bike_lap(0, 3), seconds=3, meters=24)
+        + lap(3, bike_lap(3, 2, dist0=24.0), seconds=2, meters=16),
+        sport="Biking",
+    )
+    run = activity(
+        lap(100, run_lap(100, 4), seconds=4, meters=12, extra="<Calories>9</Calories>"), sport="Running"
+    )
+    rec = decode(tcx(bike, run))
+
+    assert rec.sport == "multisport" and rec.start_time == T0
+    assert rec.sample_count == 3 + 2 + 4
+    np.testing.assert_allclose(rec.streams["timestamp"] - T0.timestamp(), [0, 1, 2, 3, 4, 100, 101, 102, 103])
+    np.testing.assert_array_equal(rec.streams["power"][:5], [200, 201, 202, 200, 201])
+    assert np.isnan(rec.streams["power"][5:]).all()  # the run has no power: NaN, not left out
+    np.testing.assert_array_equal(rec.streams["heart_rate"][5:], [150, 151, 152, 153])
+    np.testing.assert_array_equal(rec.streams["cadence"], [90] * 5 + [88] * 4)
+    # each activity's distance starts again at 0 in the file; the recording's stays cumulative
+    np.testing.assert_array_equal(rec.streams["distance"], [0, 8, 16, 24, 32, 32, 35, 38, 41])
+    assert [lap_["start_time"] for lap_ in rec.laps] == [T0 + dt.timedelta(seconds=s) for s in (0, 3, 100)]
+    assert [lap_["distance_m"] for lap_ in rec.laps] == [24.0, 16.0, 12.0]
+    assert rec.laps[2]["total_calories"] == 9.0
+    assert [(s["sport"], s["first_lap_index"], s["num_laps"]) for s in rec.sessions] == [
+        ("cycling", 0, 2),
+        ("running", 2, 1),
+    ]
+    assert rec.sessions[0]["distance_m"] == 40.0 and rec.sessions[0]["elapsed_s"] == 5.0
+    assert rec.sessions[1]["start_time"] == T0 + dt.timedelta(seconds=100)
+    assert rec.sessions[1]["timer_s"] == 4.0 and rec.sessions[1]["total_calories"] == 9.0
+    assert any("holds 2 activities" in w and "kept as a session" in w for w in rec.warnings)
+
+
+def test_several_activities_of_one_sport_in_reverse_order_are_put_in_time_order():
+    later = activity(lap(3600, run_lap(3600, 3), seconds=3, meters=9), sport="Running")
+    earlier = activity(lap(0, run_lap(0, 2), seconds=2, meters=6), sport="Running")
+    rec = decode(tcx(later, earlier))  # a history export lists the newest first
+    assert rec.sport == "running" and rec.start_time == T0
+    np.testing.assert_allclose(rec.streams["timestamp"] - T0.timestamp(), [0, 1, 3600, 3601, 3602])
+    np.testing.assert_array_equal(rec.streams["distance"], [0, 3, 3, 6, 9])
+    assert [s["first_lap_index"] for s in rec.sessions] == [0, 1]
+    assert [lap_["distance_m"] for lap_ in rec.laps] == [6.0, 9.0]
+    assert not [w for w in rec.warnings if "backwards" in w]  # nothing dropped
+
+
+def test_multisport_session_activities_and_an_empty_one():
+    multisport = (
+        "<MultiSportSession><Id>x</Id>"
+        f"<FirstSport>{activity(lap(0, bike_lap(0, 2)), sport='Biking')}</FirstSport>"
+        f"<NextSport>{activity(lap(10, run_lap(10, 2)), sport='Running')}</NextSport>"
+        "</MultiSportSession>"
+    )
+    empty = '<Activity Sport="Other"><Id>2024-06-02T09:00:00Z</Id></Activity>'
+    rec = decode(tcx(multisport, empty))
+    assert rec.sample_count == 4 and len(rec.laps) == 2 and len(rec.sessions) == 2
+    assert "TCX activity 3 (Other, id 2024-06-02T09:00:00Z) has neither trackpoints nor laps; left out" in (
+        rec.warnings
+    )
 
 
 def test_pool_swim_laps_without_trackpoints_are_kept():
@@ -245,4 +303,13 @@ def test_bad_lap_fields_are_left_out_with_warnings():
 
 def test_several_activities_are_not_an_error_in_strict_mode():
     rec = decode(tcx(activity(lap(0, bike_lap(0, 3))), activity(lap(100, bike_lap(100, 4)))), strict=True)
-    assert rec.sample_count == 3 and "holds 2 activities" in rec.warnings[0]
+    assert rec.sample_count == 7 and len(rec.sessions) == 2 and "holds 2 activities" in rec.warnings[0]
+
+
+def test_truncated_second_activity_keeps_the_first_and_the_completed_points_of_the_second():
+    full = tcx(activity(lap(0, bike_lap(0, 3))), activity(lap(100, run_lap(100, 6)), sport="Running"))
+    cut = full[: full.rindex(b"<Trackpoint>") + 20]
+    rec = decode(cut)
+    assert rec.sample_count == 3 + 5
+    assert rec.sport == "multisport" and [s["sport"] for s in rec.sessions] == ["cycling", "running"]
+    assert "kept the 8 trackpoint(s) and 1 lap(s)" in rec.warnings[0]

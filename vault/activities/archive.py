@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 
 from trackfiles.sports import sport_from_text
+from vault.activities.models import ImportStatus
 from vault.activities.services import activity_import, import_record_error
 
 MAX_ENTRIES = 50_000  # a decade of activities plus media is a few thousand entries
@@ -217,6 +218,22 @@ def _is_activity_entry(name: str, info: zipfile.ZipInfo, prefix: str) -> bool:
     )
 
 
+def archive_refused(
+    *, athlete, archive_name: str, problem: ArchiveError, source_kind: str, source_id: int | None = None
+) -> dict:
+    """Log an archive refused as a whole (unreadable, beyond the limits) like any file; its result entry."""
+    record = import_record_error(
+        athlete=athlete, name=archive_name, message=str(problem), source_kind=source_kind, source_id=source_id
+    )
+    return {
+        "file": archive_name,
+        "status": "error",
+        "activity": None,
+        "message": record.message,
+        "warnings": [],
+    }
+
+
 def archive_import(
     *,
     athlete,
@@ -231,7 +248,17 @@ def archive_import(
 
     Raises ArchiveError only when the archive as a whole is unreadable or beyond the limits.
     """
-    archive = archive_open(fileobj, archive_name=archive_name)
+    try:
+        archive = archive_open(fileobj, archive_name=archive_name)
+    except ArchiveError as exc:
+        archive_refused(
+            athlete=athlete,
+            archive_name=archive_name,
+            problem=exc,
+            source_kind=source_kind,
+            source_id=source_id,
+        )
+        raise
     with archive:
         entries = {_normalized(info.filename): info for info in archive.infolist()}
         csv_info = _find_csv(archive)
@@ -244,9 +271,18 @@ def archive_import(
             try:
                 rows = read_activities_csv(_read_entry(archive, csv_info))
             except ENTRY_READ_ERRORS as exc:
-                raise ArchiveError(f"{archive_name}: activities.csv cannot be read ({exc})") from exc
+                error = ArchiveError(f"{archive_name}: activities.csv cannot be read ({exc})")
+                archive_refused(
+                    athlete=athlete,
+                    archive_name=archive_name,
+                    problem=error,
+                    source_kind=source_kind,
+                    source_id=source_id,
+                )
+                raise error from exc
+        with_file = [row for row in rows if row.filename and not _is_error_marker(row.filename)]
         planned: list[tuple[str, CsvRow | None]] = [
-            (prefix + _normalized(row.filename), row) for row in rows if row.filename
+            (prefix + _normalized(row.filename), row) for row in with_file
         ]
         listed = {name for name, _ in planned}
         planned += [
@@ -254,7 +290,7 @@ def archive_import(
             for name, info in entries.items()
             if _is_activity_entry(name, info, prefix) and name not in listed
         ]
-        manual = [row for row in rows if not row.filename]
+        manual = [row for row in rows if not row.filename or _is_error_marker(row.filename)]
         total = len(planned) + len(manual)
         results: list[dict] = []
 
@@ -277,17 +313,37 @@ def archive_import(
                 )
             )
         for row in manual:
-            label = row.name or f"activity {row.activity_id}"
-            report(
-                {
-                    "file": f"{label} (activities.csv)",
-                    "status": "skipped",
-                    "activity": None,
-                    "message": f"{label}: a manual activity without a file; nothing to import",
-                    "warnings": [],
-                }
-            )
+            report(_row_without_file(row, athlete=athlete, source_kind=source_kind, source_id=source_id))
     return results
+
+
+def _is_error_marker(filename: str) -> bool:
+    """Strava writes `#error#` into the Filename cell of activities it could not export (§15.3.6)."""
+    return "#error#" in filename.lower()
+
+
+def _row_without_file(row: CsvRow, *, athlete, source_kind: str, source_id: int | None) -> dict:
+    """A manual activity (reported, not failed) or one Strava tagged #error# (failed): logged like any file."""
+    label = row.name or f"activity {row.activity_id}"
+    name = f"{label} (activities.csv)"
+    if _is_error_marker(row.filename):
+        status = ImportStatus.ERROR
+        message = (
+            f"{label}: activities.csv marks its file as {row.filename!r}: Strava could not export it, so the "
+            "archive holds no file for this activity (download it from Strava and upload it by hand)"
+        )
+    else:
+        status = ImportStatus.SKIPPED
+        message = f"{label}: a manual activity without a file; nothing to import"
+    import_record_error(
+        athlete=athlete,
+        name=name,
+        message=message,
+        source_kind=source_kind,
+        source_id=source_id,
+        status=status,
+    )
+    return {"file": name, "status": status.value, "activity": None, "message": message, "warnings": []}
 
 
 def _import_entry(archive, info, entry_name, row, *, athlete, created_by, source_kind, source_id) -> dict:

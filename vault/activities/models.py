@@ -20,6 +20,7 @@ class ImportStatus(models.TextChoices):
     IMPORTED = "imported", "Imported"
     DUPLICATE = "duplicate", "Duplicate"
     ERROR = "error", "Error"
+    SKIPPED = "skipped", "Skipped"  # nothing to import: a manual activity listed in a Strava archive
 
 
 class StoredOriginal(models.Model):

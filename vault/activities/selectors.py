@@ -51,6 +51,39 @@ def activity_for(user, activity_id: int) -> Activity:
     return activity
 
 
+def personal_best_efforts(athlete) -> list[dict]:
+    """The athlete's fastest time at each best-effort distance (trainingmath's list: 400 m to the marathon),
+    over every activity: [{"key", "distance_m", "seconds", "activity_id", "activity_name", "start_time"}],
+    shortest distance first; distances never covered are left out.
+
+    Reads only each activity's `summary.best_efforts` (a handful of numbers), never a streams file.
+    """
+    from trainingmath.running import BEST_EFFORT_DISTANCES_M
+
+    best: dict[str, dict] = {}
+    rows = (
+        Activity.objects.filter(athlete=athlete, summary__has_key="best_efforts")
+        .values_list("pk", "name", "sport", "start_time", "summary__best_efforts")
+        .order_by("start_time", "pk")  # on a tie the first time it was run stands
+    )
+    for pk, name, sport, start_time, efforts in rows.iterator(chunk_size=500):
+        if not isinstance(efforts, dict):
+            continue
+        for key, seconds in efforts.items():
+            if key not in BEST_EFFORT_DISTANCES_M or not isinstance(seconds, int | float) or seconds <= 0:
+                continue
+            if key not in best or seconds < best[key]["seconds"]:
+                best[key] = {
+                    "key": key,
+                    "distance_m": BEST_EFFORT_DISTANCES_M[key],
+                    "seconds": float(seconds),
+                    "activity_id": pk,
+                    "activity_name": name or f"{sport.replace('_', ' ').title()} {start_time:%Y-%m-%d}",
+                    "start_time": start_time,
+                }
+    return [best[key] for key in BEST_EFFORT_DISTANCES_M if key in best]
+
+
 def import_records_of(athlete) -> QuerySet[ImportRecord]:
     return ImportRecord.objects.filter(athlete=athlete).order_by("-created_at", "-id")
 

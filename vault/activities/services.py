@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 import trackfiles
+from trackfiles.sniff import GZIP_MAGIC
 from vault.activities import storage
 from vault.activities.models import Activity, ImportRecord, ImportStatus, Lap, StoredOriginal
 
@@ -93,17 +95,84 @@ class _Attempt:
 
 
 def import_record_error(
-    *, athlete, name: str, message: str, source_kind: str, source_id: int | None = None
+    *,
+    athlete,
+    name: str,
+    message: str,
+    source_kind: str,
+    source_id: int | None = None,
+    status: str = ImportStatus.ERROR,
 ) -> ImportRecord:
-    """Log a file refused before it reached the pipeline (an unsafe or oversized archive entry, ...)."""
+    """Log a file refused before it reached the pipeline (an unsafe or oversized archive entry, ...), or,
+    with status `skipped`, an entry with nothing to import (a manual activity listed in activities.csv)."""
     return ImportRecord.objects.create(
         athlete=athlete,
         source_kind=source_kind,
         source_id=source_id,
         name=name[:255],
-        status=ImportStatus.ERROR,
+        status=status,
         message=message,
     )
+
+
+# --- reading an original --------------------------------------------------------------------------------------
+
+CONNECTOR_CONTENT_TYPE = "application/json"
+_FORMAT_CONTENT_TYPES = {
+    "fit": "application/vnd.ant.fit",
+    "gpx": "application/gpx+xml",
+    "tcx": "application/vnd.garmin.tcx+xml",
+}
+
+
+def connector_recording(data: bytes, filename: str):
+    """The Recording of a Strava or NRC API activity, whose stored original is the connector's JSON; None
+    for anything else (a FIT/GPX/TCX file).
+
+    The one place that knows this: the import from a full export and `activity_reprocess` (and through it the
+    threshold recompute) both rebuild such activities here. A JSON original that no longer reads raises
+    DecodeError naming the file, as a damaged FIT file would, so every caller handles both alike.
+    """
+    if not filename.endswith(".json") or data.lstrip()[:1] != b"{":
+        return None
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    try:
+        if "strava_activity" in payload:
+            from vault.sources.connectors.strava.recording import to_recording
+
+            return to_recording(payload["strava_activity"], payload.get("streams"))
+        if "nrc_activity" in payload:
+            from vault.sources.connectors.nrc.recording import to_recording
+
+            return to_recording(payload["nrc_activity"])
+    except (ValueError, TypeError, KeyError) as exc:  # the connectors' ActivityDataError is a ValueError
+        raise trackfiles.DecodeError(f"{filename}: the stored API activity cannot be read ({exc})") from exc
+    return None
+
+
+def recording_of_original(data: bytes, filename: str):
+    """Decode a stored original, whatever made it: a device file or a connector's JSON."""
+    recording = connector_recording(data, filename)
+    if recording is None:
+        recording = trackfiles.decode(data, filename=filename)
+    return recording
+
+
+def content_type_of(data: bytes, recording) -> str:
+    """The original's media type from what its bytes are (not from the first uploader's file name)."""
+    if data[:2] == GZIP_MAGIC:
+        return "application/gzip"
+    fmt = getattr(recording, "source_format", "") or ""
+    if fmt in _FORMAT_CONTENT_TYPES:
+        return _FORMAT_CONTENT_TYPES[fmt]
+    if data.lstrip()[:1] == b"{":  # a connector's JSON original (its recording has no file format)
+        return CONNECTOR_CONTENT_TYPE
+    return "application/octet-stream"
 
 
 def _existing_activity(athlete, sha256: str, external_id: str) -> Activity | None:
@@ -152,7 +221,7 @@ def activity_import(
     original = None
     try:
         original, attempt.written = storage.original_store(
-            data=data, sha256=attempt.sha256, filename=attempt.filename
+            data=data, sha256=attempt.sha256, content_type=content_type_of(data, recording)
         )
         streams_name = storage.streams_store(recording.streams)
         attempt.written.append(streams_name)
@@ -220,7 +289,8 @@ class Measured:
 
 
 THRESHOLD_METRICS = {
-    # summarize_activity argument -> metric_type (metric history keeps SI values; paces as speeds in m/s)
+    # summarize_activity argument -> metric_type (metric history keeps SI values; paces as speeds in m/s).
+    # Also the list whose changes recompute activities (vault/calculators/signals.py reads it).
     "ftp_w": "ftp",
     "threshold_hr": "threshold_hr",
     "max_hr": "max_hr",
@@ -326,26 +396,52 @@ def best_power_w(summary: dict, seconds: int) -> float | None:
     return None
 
 
+def _pending_best(athlete, metric_type: str, on_date: dt.date) -> float | None:
+    """The highest suggestion of this type still waiting for review, recorded on or before `on_date`."""
+    from vault.metrics.models import WAITING_STATUSES, MetricHistory
+
+    values = MetricHistory.objects.filter(
+        athlete=athlete,
+        metric_type=metric_type,
+        recorded_on__lte=on_date,
+        review_status__in=WAITING_STATUSES,
+    ).values_list("value", flat=True)
+    return max(values, default=None)
+
+
 def suggest_new_bests(*, activity: Activity, thresholds: dict) -> list:
-    """MetricHistory entries (needing review) for bests this activity sets beyond the values in force."""
+    """MetricHistory entries (needing review) for bests this activity sets beyond the values in force.
+
+    - FTP only from rides: a running-power 20-minute best says nothing about the bike FTP.
+    - With no FTP (or max HR) in force yet, the first ride with a 20-minute power (the first activity with
+      a heart rate) suggests one: a new athlete's history starts from their files.
+    - A suggestion already waiting for review counts as the bar to beat, so a batch of rides imported before
+      anyone reviews makes one suggestion per real improvement, not one per ride.
+    """
     from vault.metrics.services import metric_entry_create
 
+    athlete = activity.athlete
+    on_date = activity.start_time.astimezone(athlete.tzinfo).date()
+
+    def beats(metric_type: str, in_force, value: float) -> bool:
+        bars = [b for b in (in_force, _pending_best(athlete, metric_type, on_date)) if b]
+        return not bars or value > max(bars)
+
     suggestions = []
-    ftp = thresholds.get("ftp_w")
     power_20min = best_power_w(activity.summary, NEW_FTP_WINDOW_S)
-    if ftp and power_20min and FTP_FROM_20MIN * power_20min > ftp:
-        suggestions.append(("ftp", round(FTP_FROM_20MIN * power_20min, 1)))
-    max_hr = thresholds.get("max_hr")
+    if power_20min and activity.summary.get("sport_category") == "bike":
+        ftp = round(FTP_FROM_20MIN * power_20min, 1)
+        if beats("ftp", thresholds.get("ftp_w"), ftp):
+            suggestions.append(("ftp", ftp))
     peak_hr = _finite(activity.summary.get("max_heart_rate"))
-    if max_hr and peak_hr and peak_hr > max_hr:
+    if peak_hr and beats("max_hr", thresholds.get("max_hr"), peak_hr):
         suggestions.append(("max_hr", peak_hr))
-    on_date = activity.start_time.astimezone(activity.athlete.tzinfo).date()
     created = []
     for metric_type, value in suggestions:
         try:
             created.append(
                 metric_entry_create(
-                    athlete=activity.athlete,
+                    athlete=athlete,
                     metric_type=metric_type,
                     value=value,
                     recorded_on=on_date,
@@ -365,7 +461,7 @@ def suggest_new_bests(*, activity: Activity, thresholds: dict) -> list:
 def activity_reprocess(*, activity: Activity) -> Activity:
     """Recompute every derived value (summary, laps, streams, device, warnings) from the stored original."""
     data = storage.original_read(activity.original)
-    recording = trackfiles.decode(data, filename=activity.original_filename)
+    recording = recording_of_original(data, activity.original_filename)
     measured = measure(athlete=activity.athlete, recording=recording, sport=activity.sport)
     old_streams = activity.streams_file
     new_streams = storage.streams_store(recording.streams)
@@ -382,6 +478,10 @@ def activity_reprocess(*, activity: Activity) -> Activity:
             activity.save()
             activity.laps.all().delete()
             Lap.objects.bulk_create(_laps_of(activity, recording))
+            # Originals stored before the type came from the content carry the first uploader's guess.
+            StoredOriginal.objects.filter(pk=activity.original_id).update(
+                content_type=content_type_of(data, recording)
+            )
     except Exception:
         storage.streams_delete(new_streams)
         raise

@@ -19,29 +19,16 @@ from vault.activities.models import Activity, StoredOriginal
 # Channels whose precision matters beyond float32 (seconds since 1970, degrees to the centimetre).
 _FLOAT64_CHANNELS = {"timestamp", "lat", "lon"}
 
-_CONTENT_TYPES = {
-    ".fit": "application/vnd.ant.fit",
-    ".gpx": "application/gpx+xml",
-    ".tcx": "application/vnd.garmin.tcx+xml",
-    ".gz": "application/gzip",
-}
-
-
-def content_type_for(filename: str) -> str:
-    lower = filename.lower()
-    for suffix, content_type in _CONTENT_TYPES.items():
-        if lower.endswith(suffix):
-            return content_type
-    return "application/octet-stream"
-
 
 def original_name(sha256: str) -> str:
     return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
-def original_store(*, data: bytes, sha256: str, filename: str) -> tuple[StoredOriginal, list[str]]:
+def original_store(*, data: bytes, sha256: str, content_type: str) -> tuple[StoredOriginal, list[str]]:
     """The StoredOriginal for these bytes, writing the file only if it is not stored yet.
 
+    `content_type` comes from what the bytes are (services.content_type_of, after sniffing), never from the
+    file name: the row is shared by everyone who uploads the same bytes, under whatever name.
     Returns the row and the storage names this call wrote (so a failed import can remove exactly those).
     """
     written: list[str] = []
@@ -55,7 +42,7 @@ def original_store(*, data: bytes, sha256: str, filename: str) -> tuple[StoredOr
             written.append(saved)
     original, _ = StoredOriginal.objects.get_or_create(
         sha256=sha256,
-        defaults={"name": name, "size": len(data), "content_type": content_type_for(filename)},
+        defaults={"name": name, "size": len(data), "content_type": content_type},
     )
     return original, written
 

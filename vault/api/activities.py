@@ -12,7 +12,7 @@ from django.http import FileResponse
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -20,8 +20,9 @@ from rest_framework.views import APIView
 
 from vault.accounts.access import athlete_for
 from vault.activities import selectors, services, storage
-from vault.activities.archive import ArchiveError, archive_open, is_zip
+from vault.activities.archive import ArchiveError, archive_open, archive_refused, is_zip
 from vault.activities.jobs import STRAVA_ARCHIVE
+from vault.activities.load import load_of
 from vault.activities.models import Activity, Lap
 from vault.api.errors import error_body
 from vault.jobs.services import job_create
@@ -35,6 +36,17 @@ class LapSerializer(serializers.ModelSerializer):
 
 class ActivityListSerializer(serializers.ModelSerializer):
     athlete = serializers.CharField(source="athlete.public_id", read_only=True)
+    # The load that counts: a coach's or athlete's override when there is one (summary.load keeps the computed).
+    load = serializers.SerializerMethodField(help_text="effective training load: the override, else computed")
+    load_method = serializers.SerializerMethodField(
+        help_text="power, pace, heart_rate, swim, or override when the load was overridden"
+    )
+
+    def get_load(self, activity) -> float | None:
+        return load_of(activity)["load"]
+
+    def get_load_method(self, activity) -> str | None:
+        return load_of(activity)["method"]
 
     class Meta:
         model = Activity
@@ -50,6 +62,8 @@ class ActivityListSerializer(serializers.ModelSerializer):
             "original_filename",
             "trainer",
             "summary",
+            "load",
+            "load_method",
             "created_at",
         ]
 
@@ -100,7 +114,7 @@ class ActivityList(ListAPIView):
         athlete = athlete_for(self.request.user, self.kwargs["public_id"])
         filters = ActivityFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return selectors.activities_of(athlete, **filters.validated_data)
+        return selectors.activities_of(athlete, **filters.validated_data).select_related("load_override")
 
 
 class ActivityDetail(APIView):
@@ -153,12 +167,17 @@ class ActivitySource(APIView):
         )
 
 
-def _queue_archive(*, request, athlete, upload) -> dict:
-    """Store the zip where any worker can read it and queue its import; a bad zip is answered at once."""
+def _queue_archive(*, request, athlete, upload, name: str) -> dict:
+    """Store the zip where any worker can read it and queue its import; a bad zip is answered at once.
+
+    An archive never sits in memory: Django's upload handlers spool any request beyond
+    FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file, zipfile reads only its directory here, and storing it
+    copies that file in chunks.
+    """
     try:
-        archive_open(upload, archive_name=upload.name).close()
+        archive_open(upload, archive_name=name).close()
     except ArchiveError as exc:
-        return {"file": upload.name, "status": "error", "activity": None, "message": str(exc), "warnings": []}
+        return archive_refused(athlete=athlete, archive_name=name, problem=exc, source_kind="strava_archive")
     upload.seek(0)
     key = uuid.uuid4().hex
     stored = default_storage.save(f"uploads/{key[:2]}/{key}.zip", upload)
@@ -166,20 +185,54 @@ def _queue_archive(*, request, athlete, upload) -> dict:
         kind=STRAVA_ARCHIVE,
         owner=request.user,
         athlete=athlete,
-        params={"upload": stored, "filename": upload.name},
+        params={"upload": stored, "filename": name},
     )
     return {
-        "file": upload.name,
+        "file": name,
         "status": "queued",
         "activity": None,
-        "message": f"{upload.name}: archive queued for import (job {job.pk})",
+        "message": f"{name}: archive queued for import (job {job.pk})",
         "warnings": [],
         "job": job.pk,
     }
 
 
+# Multipart boundaries and part headers around the files themselves.
+MULTIPART_SLACK_BYTES = 1024 * 1024
+
+
+class UploadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = "The upload is too large."
+
+
+def _size_problem(upload, name: str, *, archive: bool) -> str | None:
+    """Why this one file is too large for its kind (activity file or archive), or None."""
+    limit_mb = settings.MAX_ARCHIVE_MB if archive else settings.MAX_UPLOAD_MB
+    if upload.size <= limit_mb * 1024 * 1024:
+        return None
+    kind = "archive" if archive else "upload"
+    return f"{name}: {upload.size} bytes is more than the {limit_mb} MB {kind} limit"
+
+
 class ActivityUpload(APIView):
     parser_classes = [MultiPartParser]
+
+    def initial(self, request, *args, **kwargs):
+        # Refuse a body no limit allows before anything reads it: authentication's CSRF check would parse the
+        # whole multipart body (and spool gigabytes to disk) only for us to answer 413 afterwards.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        largest_mb = max(settings.MAX_UPLOAD_MB, settings.MAX_ARCHIVE_MB)
+        if length > largest_mb * 1024 * 1024 + MULTIPART_SLACK_BYTES:
+            raise UploadTooLarge(
+                f"the request body is {length} bytes, more than the largest upload allowed "
+                f"({settings.MAX_ARCHIVE_MB} MB for an archive, {settings.MAX_UPLOAD_MB} MB for an activity file)"
+            )
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         request={
@@ -191,29 +244,38 @@ class ActivityUpload(APIView):
         responses={200: UploadResultSerializer(many=True), 202: dict, 413: dict},
     )
     def post(self, request, public_id: str):
+        """Import each `file` part: an activity file answers its outcome; an archive is queued as a job.
+
+        A file over its limit (MAX_UPLOAD_MB, or MAX_ARCHIVE_MB for an archive) gets an error entry and the
+        others import; only when every file is over is the answer 413.
+        """
         athlete = athlete_for(request.user, public_id)
         uploads = request.FILES.getlist("file")
         if not uploads:
             raise ValidationError({"file": ["Send one or more files as multipart parts named 'file'."]})
-        limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-        for upload in uploads:
-            if upload.size > limit:
-                return Response(
-                    error_body(
-                        "too_large",
-                        f"{upload.name}: {upload.size} bytes is more than the {settings.MAX_UPLOAD_MB} MB upload limit",
-                        {"file": [f"{upload.name} is too large"]},
-                    ),
-                    status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                )
         results = []
+        too_large = []
         for upload in uploads:
             name = PurePath(upload.name or "upload").name
             head = upload.read(4)
             upload.seek(0)
-            if is_zip(head):
+            archive = is_zip(head)
+            problem = _size_problem(upload, name, archive=archive)
+            if problem:
+                record = services.import_record_error(
+                    athlete=athlete,
+                    name=name,
+                    message=problem,
+                    source_kind="strava_archive" if archive else "upload",
+                )
+                too_large.append(record.message)
+                results.append(
+                    {"file": name, "status": "error", "activity": None, "message": problem, "warnings": []}
+                )
+                continue
+            if archive:
                 with transaction.atomic():  # the job is enqueued once its row is committed
-                    results.append(_queue_archive(request=request, athlete=athlete, upload=upload))
+                    results.append(_queue_archive(request=request, athlete=athlete, upload=upload, name=name))
                 continue
             outcome = services.activity_import(
                 athlete=athlete,
@@ -223,6 +285,11 @@ class ActivityUpload(APIView):
                 created_by=request.user,
             )
             results.append(outcome.as_result())
+        if len(too_large) == len(uploads):
+            return Response(
+                error_body("too_large", "; ".join(too_large), {"file": too_large}),
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
         if len(results) == 1 and "job" in results[0]:
             return Response({"job": results[0]["job"], **results[0]}, status=status.HTTP_202_ACCEPTED)
         return Response(results)

@@ -24,7 +24,6 @@ class Job(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
-    results = models.JSONField(default=list, blank=True)
     result_file = models.CharField(max_length=300, blank=True)  # storage name of a produced file, if any
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -41,3 +40,25 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def results(self) -> list[dict]:
+        """The per-item results in the order they were reported (the API's `results`)."""
+        return list(self.result_rows.order_by("id").values_list("data", flat=True))
+
+
+class JobResult(models.Model):
+    """One result a job reported (a file imported, an activity recomputed), a row each.
+
+    Rows, not a JSON list on the job: appending is one INSERT however many came before, where rewriting a
+    growing list per file costs quadratic time and write volume on a 10,000-file archive.
+    """
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="result_rows")
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["job", "id"]
+
+    def __str__(self) -> str:
+        return f"result {self.pk} of job {self.job_id}"

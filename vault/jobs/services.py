@@ -8,7 +8,7 @@ import traceback
 from django.db import transaction
 from django.utils import timezone
 
-from vault.jobs.models import Job, JobStatus
+from vault.jobs.models import Job, JobResult, JobStatus
 from vault.jobs.registry import handler_for
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,8 @@ def job_progress(*, job: Job, done: int, total: int | None = None, message: str 
 
 
 def job_add_result(*, job: Job, result: dict) -> None:
-    job.results = [*job.results, result]
-    Job.objects.filter(pk=job.pk).update(results=job.results)
+    """Append one result: a single INSERT, whatever the job reported before (see JobResult)."""
+    JobResult.objects.create(job=job, data=result)
 
 
 def job_run(*, job_id: int) -> Job | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+import zipfile
 
 import numpy as np
 import pytest
@@ -78,6 +80,140 @@ def test_file_over_the_limit_is_413_naming_the_file(api_client, world, settings,
     assert error["code"] == "too_large" and error["message"].startswith("huge.gpx: ")
     assert "1 MB" in error["message"]
     assert Activity.objects.count() == 0 and storage_files() == []
+    [record] = ImportRecord.objects.all()  # logged like every file the upload saw
+    assert (record.name, record.status) == ("huge.gpx", "error") and record.message == error["message"]
+
+
+def test_one_file_over_the_limit_in_a_batch_gets_an_error_and_the_others_import(
+    api_client, world, settings, storage_files
+):
+    settings.MAX_UPLOAD_MB = 1
+    response = upload(
+        api_client,
+        world,
+        ("a.gpx", gpx_bytes()),
+        ("huge.gpx", b" " * (1024 * 1024 + 1)),
+        ("b.tcx", tcx_bytes()),
+    )
+    assert response.status_code == 200
+    results = response.json()
+    assert [(r["file"], r["status"]) for r in results] == [
+        ("a.gpx", "imported"),
+        ("huge.gpx", "error"),
+        ("b.tcx", "imported"),
+    ]
+    assert results[1]["message"] == f"huge.gpx: {1024 * 1024 + 1} bytes is more than the 1 MB upload limit"
+    assert results[1]["activity"] is None
+    assert Activity.objects.count() == 2
+    assert not [name for name in storage_files() if "huge" in name]
+
+
+def test_every_file_over_the_limit_is_413_listing_each(api_client, world, settings):
+    settings.MAX_UPLOAD_MB = 1
+    big = b" " * (1024 * 1024 + 1)
+    response = upload(api_client, world, ("one.gpx", big), ("two.fit", big))
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert [m.split(":")[0] for m in error["fields"]["file"]] == ["one.gpx", "two.fit"]
+    assert ImportRecord.objects.filter(status="error").count() == 2 and Activity.objects.count() == 0
+
+
+def test_a_body_larger_than_any_limit_is_refused_before_it_is_read(api_client, world, settings, monkeypatch):
+    """Content-Length alone decides: the multipart body is never parsed (or spooled to disk)."""
+    from rest_framework.request import Request
+
+    settings.MAX_UPLOAD_MB, settings.MAX_ARCHIVE_MB = 1, 2
+
+    def never(self):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr(Request, "_load_data_and_files", never)
+    api_client.force_authenticate(world.athlete.user)
+    response = api_client.post(
+        reverse("api:activity-upload", args=[world.athlete.public_id]),
+        data=b"x" * 16,
+        content_type="multipart/form-data; boundary=zzz",
+        CONTENT_LENGTH=str(3 * 1024 * 1024 + 1),
+    )
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["code"] == "too_large"
+    assert f"{3 * 1024 * 1024 + 1} bytes" in error["message"] and "2 MB for an archive" in error["message"]
+
+
+def test_an_archive_has_its_own_larger_limit(
+    api_client, world, settings, storage_files, django_capture_on_commit_callbacks
+):
+    settings.MAX_UPLOAD_MB, settings.MAX_ARCHIVE_MB = 1, 3
+    # stored (no compression): 2 MB of activity files, over the file limit, under the archive limit
+    files = {f"activities/{i}.gpx": gpx_bytes(points=2400, heart_rate=100 + i) for i in range(2)}
+    archive = zip_bytes(files, compression=zipfile.ZIP_STORED)
+    assert 1024 * 1024 < len(archive) < 3 * 1024 * 1024
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api_client, world, ("export.zip", archive))
+    assert response.status_code == 202, response.json()
+    assert Job.objects.get().status == "done" and Activity.objects.count() == 2
+
+    settings.MAX_ARCHIVE_MB = 1
+    response = upload(api_client, world, ("export-2.zip", archive))
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == (
+        f"export-2.zip: {len(archive)} bytes is more than the 1 MB archive limit"
+    )
+    assert Job.objects.count() == 1
+
+
+def test_an_archive_reaches_storage_from_a_temporary_file_not_memory(
+    api_client, world, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    import vault.api.activities as api_activities
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # as any archive beyond the (10 MB) default does
+    seen = []
+    real = api_activities._queue_archive
+
+    def spy(**kwargs):
+        seen.append(type(kwargs["upload"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(api_activities, "_queue_archive", spy)
+    archive = zip_bytes(
+        {f"activities/{i}.gpx": gpx_bytes(heart_rate=100 + i) for i in range(4)},
+        compression=zipfile.ZIP_STORED,
+    )
+    assert len(archive) > 64 * 1024
+    api_client.force_authenticate(world.athlete.user)
+    with (
+        tempfile.NamedTemporaryFile(suffix=".zip") as handle,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        handle.write(archive)
+        handle.seek(0)
+        response = api_client.post(
+            reverse("api:activity-upload", args=[world.athlete.public_id]),
+            {"file": handle},
+            format="multipart",
+        )
+    assert response.status_code == 202
+    assert seen == [TemporaryUploadedFile]
+    assert Activity.objects.count() == 4
+
+
+def test_job_results_are_rows_appended_one_insert_each(world, django_assert_num_queries):
+    from vault.jobs.models import JobResult
+    from vault.jobs.services import job_add_result, job_create
+
+    job = job_create(kind="strava_archive", athlete=world.athlete, enqueue=False)
+    for i in range(50):
+        job_add_result(job=job, result={"file": f"{i}.gpx", "status": "imported"})
+    with django_assert_num_queries(1):  # the 51st costs what the first did: no rewrite of the others
+        job_add_result(job=job, result={"file": "last.gpx", "status": "error"})
+    assert JobResult.objects.filter(job=job).count() == 51
+    job.refresh_from_db()
+    assert job.results[0] == {"file": "0.gpx", "status": "imported"}
+    assert job.results[-1] == {"file": "last.gpx", "status": "error"}
 
 
 def test_archive_upload_runs_as_a_job(api_client, world, storage_files, django_capture_on_commit_callbacks):
@@ -110,6 +246,8 @@ def test_archive_with_too_many_entries_is_refused_at_once(api_client, world, mon
     [result] = response.json()
     assert result["status"] == "error" and result["message"].startswith("export.zip: has 3 entries")
     assert Job.objects.count() == 0 and storage_files() == []
+    [record] = ImportRecord.objects.all()
+    assert (record.name, record.status, record.message) == ("export.zip", "error", result["message"])
 
 
 @pytest.fixture

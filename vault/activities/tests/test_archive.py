@@ -187,7 +187,11 @@ def test_too_many_entries_refuses_the_archive(world):
             archive.writestr(f"media/{i}.jpg", b"")
     with pytest.raises(ArchiveError, match=r"many\.zip: has 100000 entries, more than the limit"):
         archive_import(athlete=world.athlete, fileobj=buffer, archive_name="many.zip")
-    assert ImportRecord.objects.count() == 0
+    # the refusal is logged like any file the source saw; nothing else is
+    [record] = ImportRecord.objects.all()
+    assert (record.name, record.status, record.source_kind) == ("many.zip", "error", "strava_archive")
+    assert record.message.startswith("many.zip: has 100000 entries") and record.activity is None
+    assert Activity.objects.count() == 0
 
 
 def test_not_a_zip_is_a_clear_archive_error(world):
@@ -195,6 +199,63 @@ def test_not_a_zip_is_a_clear_archive_error(world):
         archive_import(
             athlete=world.athlete, fileobj=io.BytesIO(b"PK\x03\x04garbage"), archive_name="broken.zip"
         )
+    [record] = ImportRecord.objects.all()
+    assert record.name == "broken.zip" and record.status == "error"
+    assert record.message.startswith("broken.zip: not a readable zip archive")
+
+
+def test_unreadable_activities_csv_refuses_the_archive_with_a_record(world, monkeypatch):
+    import vault.activities.archive as archive_module
+
+    real_read = archive_module._read_entry
+
+    def failing(archive, info):
+        if info.filename.endswith("activities.csv"):
+            raise zipfile.BadZipFile("Bad CRC-32 for file 'activities.csv'")
+        return real_read(archive, info)
+
+    monkeypatch.setattr(archive_module, "_read_entry", failing)
+    with pytest.raises(ArchiveError, match=r"activities\.csv cannot be read"):
+        archive_import(athlete=world.athlete, fileobj=io.BytesIO(strava_export()), archive_name="x.zip")
+    [record] = ImportRecord.objects.all()
+    assert record.name == "x.zip" and "activities.csv cannot be read (Bad CRC-32" in record.message
+
+
+def test_manual_and_error_tagged_rows_each_leave_an_import_record(world):
+    """Manual activities are reported (skipped, not failed); rows Strava tagged #error# (§15.3.6) are
+    errors that say Strava could not export the file; the other rows import."""
+    data = zip_bytes(
+        {
+            "activities.csv": csv_bytes(
+                [
+                    row("201", "Gym", "Workout", "", "", ""),
+                    row("202", "Lost by Strava", "Ride", "", "", "#error#"),
+                    row("203", "", "Run", "", "", "activities/#error#"),
+                    row("204", "Good", "Run", "", "", "activities/204.gpx"),
+                ]
+            ),
+            "activities/204.gpx": gpx_bytes(),
+        }
+    )
+    got = by_file(archive_import(athlete=world.athlete, fileobj=io.BytesIO(data), archive_name="e.zip"))
+
+    assert got["Gym (activities.csv)"]["status"] == "skipped"
+    lost = got["Lost by Strava (activities.csv)"]
+    assert lost["status"] == "error" and lost["activity"] is None
+    assert lost["message"].startswith("Lost by Strava: activities.csv marks its file as '#error#'")
+    assert "Strava could not export it" in lost["message"]
+    assert got["activity 203 (activities.csv)"]["status"] == "error"
+    assert got["activities/204.gpx"]["status"] == "imported"
+    assert not any("#error#" in name for name in got)  # never looked up as an entry
+    records = {r.name: r for r in ImportRecord.objects.filter(athlete=world.athlete)}
+    assert records["Gym (activities.csv)"].status == "skipped"
+    assert (
+        records["Gym (activities.csv)"].message == "Gym: a manual activity without a file; nothing to import"
+    )
+    assert records["Lost by Strava (activities.csv)"].status == "error"
+    assert records["activity 203 (activities.csv)"].status == "error"
+    assert records["204.gpx"].status == "imported"
+    assert Activity.objects.count() == 1
 
 
 def test_compression_bomb_entry_is_refused_and_the_rest_imports(world, storage_files):

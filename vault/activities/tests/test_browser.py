@@ -83,3 +83,38 @@ def test_upload_a_strava_archive_shows_job_progress_and_results(page, tmp_path):
     error = item.locator(".result", has=page.locator("[data-status=error]"))
     assert "activities/2.fit" in error.inner_text()
     assert Activity.objects.filter(athlete=world.athlete).count() == 1
+
+
+def test_the_page_applies_the_file_limit_to_files_and_the_archive_limit_to_zips(page, tmp_path, settings):
+    """A zip over the file limit but under the archive limit is sent and imported; a plain file over the
+    file limit and a zip over the archive limit are refused in the page, never sent."""
+    import zipfile
+
+    settings.MAX_UPLOAD_MB, settings.MAX_ARCHIVE_MB = 1, 2
+    world = build_world()
+    big_file = tmp_path / "big.gpx"
+    big_file.write_bytes(gpx_bytes(points=5000))  # ~1.1 MB: over the 1 MB file limit
+    # stored, two ~0.7 MB entries (each under the file limit): over the file limit, under the archive limit
+    entries = {f"activities/{i}.gpx": gpx_bytes(points=3000, heart_rate=100 + i) for i in range(4)}
+    archive = tmp_path / "export.zip"
+    archive.write_bytes(zip_bytes(dict(list(entries.items())[:2]), compression=zipfile.ZIP_STORED))
+    huge = tmp_path / "renamed.bin"  # a zip under another name, ~2.7 MB: over the archive limit
+    huge.write_bytes(zip_bytes(entries, compression=zipfile.ZIP_STORED))
+    assert big_file.stat().st_size > 1 << 20 and 1 << 20 < archive.stat().st_size < 2 << 20
+    assert huge.stat().st_size > 2 << 20
+    sign_in(page, world.athlete.user.username, PASSWORD)
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if r.method == "POST" else None)
+
+    page.goto(reverse("web:activity-upload", args=[world.athlete.public_id]))
+    page.set_input_files("#file-input", [str(big_file), str(archive), str(huge)])
+
+    items = page.locator("#upload-list li")
+    items.nth(1).locator(".job-status", has_text="done").wait_for()
+    items.nth(2).locator(".result").wait_for()
+    assert "more than the 1 MB upload limit" in items.nth(0).inner_text()
+    assert items.nth(1).locator("[data-status=imported]").count() == 2
+    assert "more than the 2 MB archive limit" in items.nth(2).inner_text()
+    upload_url = reverse("api:activity-upload", args=[world.athlete.public_id])
+    assert [url for url in requests if url.endswith(upload_url)] == requests and len(requests) == 1
+    assert Activity.objects.filter(athlete=world.athlete).count() == 2

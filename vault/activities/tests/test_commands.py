@@ -94,3 +94,19 @@ def test_admin_action_reprocesses_selected_activities(client, world, django_capt
     assert "Reprocessed 1 activities." in response.content.decode()
     activity.refresh_from_db()
     assert activity.summary == computed
+
+
+def test_import_of_a_file_over_the_limit_is_an_error_with_a_record(world, tmp_path, settings):
+    from vault.activities.models import ImportRecord
+
+    settings.MAX_UPLOAD_MB = 1
+    big = tmp_path / "big.gpx"
+    big.write_bytes(b" " * (1024 * 1024 + 1))
+    (tmp_path / "ok.gpx").write_bytes(gpx_bytes())
+    out, _ = run("import", "--athlete", world.athlete.user.username, "--no-progress", str(tmp_path))
+    assert out.splitlines()[-1] == "Total: 1 imported, 1 error"
+    assert any("big.gpx: more than the 1 MB limit" in line for line in out.splitlines())
+    record = ImportRecord.objects.get(name="big.gpx")
+    assert (record.status, record.source_kind) == ("error", "cli") and not Activity.objects.filter(
+        original_filename="big.gpx"
+    ).exists()

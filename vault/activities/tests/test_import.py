@@ -269,7 +269,84 @@ def test_no_ftp_suggestion_when_the_best_is_not_above_the_ftp(world):
         filename="ride.json",
         recording=ride_recording(seconds=1500, power_w=300),
     )
-    assert not MetricHistory.objects.filter(source="activity").exists()
+    assert not MetricHistory.objects.filter(source="activity", metric_type="ftp").exists()
+
+
+def run_with_power(*, seconds: int = 1500, power_w: float = 330.0):
+    """A run with running power (a Stryd pod): no reason to touch the cycling FTP."""
+    recording = ride_recording(seconds=seconds, power_w=power_w)
+    recording.sport, recording.sub_sport = "running", "treadmill"
+    recording.streams["speed"][:] = 3.5
+    recording.streams["distance"] = np.arange(seconds, dtype=np.float64) * 3.5
+    return recording
+
+
+def test_a_runs_power_never_suggests_a_cycling_ftp(world):
+    metric_entry_create(
+        athlete=world.athlete, metric_type="ftp", value=250, recorded_on=dt.date(2026, 1, 1), source="manual"
+    )
+    activity_import(athlete=world.athlete, data=b"stryd", filename="run.json", recording=run_with_power())
+    assert not MetricHistory.objects.filter(metric_type="ftp", source="activity").exists()
+    # nor without any FTP yet
+    metric_entry_create(
+        athlete=world.other_athlete,
+        metric_type="max_hr",
+        value=200,
+        recorded_on=dt.date(2026, 1, 1),
+        source="manual",
+    )
+    activity_import(
+        athlete=world.other_athlete, data=b"stryd", filename="run.json", recording=run_with_power()
+    )
+    assert not MetricHistory.objects.filter(athlete=world.other_athlete, source="activity").exists()
+
+
+def test_without_an_ftp_the_first_ride_with_20_minutes_suggests_one_and_later_ones_must_beat_it(world):
+    assert not MetricHistory.objects.filter(athlete=world.athlete, metric_type="ftp").exists()
+    first = activity_import(
+        athlete=world.athlete, data=b"ride-1", filename="r1.json", recording=ride_recording(power_w=240)
+    )
+    entry = MetricHistory.objects.get(athlete=world.athlete, metric_type="ftp")
+    assert entry.value == pytest.approx(0.95 * 240, abs=0.5)
+    assert (entry.needs_review, entry.review_status, entry.source) == (True, "pending", "activity")
+    assert entry.source_detail == f"activity:{first.activity.pk}"
+
+    # a weaker ride imported before anyone reviewed: the pending suggestion is the bar, no second one
+    activity_import(
+        athlete=world.athlete,
+        data=b"ride-2",
+        filename="r2.json",
+        recording=ride_recording(power_w=230, start=START + dt.timedelta(days=1)),
+    )
+    assert MetricHistory.objects.filter(athlete=world.athlete, metric_type="ftp").count() == 1
+    # a stronger one suggests again
+    activity_import(
+        athlete=world.athlete,
+        data=b"ride-3",
+        filename="r3.json",
+        recording=ride_recording(power_w=280, start=START + dt.timedelta(days=2)),
+    )
+    values = sorted(MetricHistory.objects.filter(metric_type="ftp").values_list("value", flat=True))
+    assert values == [pytest.approx(228.0, abs=0.5), pytest.approx(266.0, abs=0.5)]
+
+
+def test_a_ride_shorter_than_20_minutes_suggests_no_ftp(world):
+    activity_import(
+        athlete=world.athlete, data=b"short", filename="s.json", recording=ride_recording(seconds=900)
+    )
+    assert not MetricHistory.objects.filter(metric_type="ftp").exists()
+
+
+def test_without_a_max_hr_the_first_activity_suggests_its_peak(world):
+    recording = ride_recording(seconds=600, heart_rate=150)
+    recording.streams["heart_rate"][300:320] = 184
+    outcome = activity_import(athlete=world.athlete, data=b"hr1", filename="hr.json", recording=recording)
+    entry = MetricHistory.objects.get(metric_type="max_hr")
+    assert (entry.value, entry.needs_review) == (184, True)
+    assert entry.source_detail == f"activity:{outcome.activity.pk}"
+    calmer = ride_recording(seconds=600, heart_rate=150, start=START + dt.timedelta(days=1))
+    activity_import(athlete=world.athlete, data=b"hr2", filename="hr2.json", recording=calmer)
+    assert MetricHistory.objects.filter(metric_type="max_hr").count() == 1
 
 
 def test_heart_rate_above_the_recorded_max_suggests_a_new_max(world):
@@ -320,6 +397,139 @@ def test_reprocess_recomputes_from_the_original(world, storage_files, django_cap
     assert np.array_equal(
         storage.streams_read(activity.streams_file)["heart_rate"], np.full(60, 150, dtype=np.float32)
     )
+
+
+def test_a_tcx_with_two_activities_imports_as_one_activity_keeping_both(world):
+    """One file, one activity (sha256 unique per athlete): both TCX activities are in it, as sessions."""
+    bike = tcx_bytes(points=60).decode()
+    run = tcx_bytes(points=40, start=START + dt.timedelta(minutes=5), heart_rate=160).decode()
+    second = run[run.index("<Activity ") : run.index("</Activities>")].replace(
+        'Sport="Biking"', 'Sport="Running"'
+    )
+    data = bike.replace("</Activities>", second + "</Activities>").encode()
+    outcome = activity_import(athlete=world.athlete, data=data, filename="brick.tcx")
+    assert outcome.status == "imported", outcome.message
+    activity = outcome.activity
+    assert activity.sport == "multisport"
+    assert [lap.distance_m for lap in activity.laps.all()] == [59 * 8.0, 39 * 8.0]
+    assert [s["sport"] for s in activity.file_summary["sessions"]] == ["cycling", "running"]
+    streams = storage.streams_read(activity.streams_file)
+    assert len(streams["timestamp"]) == 100
+    assert list(streams["heart_rate"][[0, 59, 60, 99]]) == [150, 150, 160, 160]
+    assert any("holds 2 activities" in w for w in outcome.warnings)
+
+
+def _connector_original(kind: str) -> tuple[bytes, str]:
+    if kind == "strava":
+        from vault.sources.connectors.strava.recording import canonical_bytes
+        from vault.sources.tests.fakes.strava import make_activity
+
+        summary, streams = make_activity(7001, START, sport_type="Run", samples=300)
+        return canonical_bytes(summary, {k: {"data": v} for k, v in streams.items()}), "strava-7001.json"
+    from vault.sources.connectors.nrc.recording import canonical_bytes
+    from vault.sources.tests.fakes.nrc import make_run
+
+    return canonical_bytes(make_run(START, samples=120)), "nrc-1.json"
+
+
+@pytest.mark.parametrize("kind", ["strava", "nrc"])
+def test_reprocess_rebuilds_a_connector_activity_from_its_stored_json(
+    world, storage_files, django_capture_on_commit_callbacks, kind
+):
+    """Strava/NRC API activities keep the connector's JSON as their original; reprocess reads it as the
+    import did (and the threshold recompute job, which reprocesses, with it)."""
+    from vault.activities.services import recording_of_original
+
+    data, filename = _connector_original(kind)
+    outcome = activity_import(
+        athlete=world.athlete,
+        data=data,
+        filename=filename,
+        source_kind=kind,
+        recording=recording_of_original(data, filename),
+    )
+    assert outcome.status == "imported", outcome.message
+    activity = outcome.activity
+    assert activity.original.content_type == "application/json"
+    computed, laps = activity.summary, activity.laps.count()
+    samples = len(storage.streams_read(activity.streams_file)["timestamp"])
+    activity.summary = {}
+    activity.save()
+    activity.laps.all().delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_reprocess(activity=activity)
+
+    activity.refresh_from_db()
+    assert activity.summary == computed and activity.summary["distance_m"] > 0
+    assert activity.laps.count() == laps
+    assert len(storage.streams_read(activity.streams_file)["timestamp"]) == samples
+    assert sorted(storage_files()) == sorted([activity.original.name, activity.streams_file])
+
+
+def test_threshold_recompute_job_reprocesses_connector_activities(world, django_capture_on_commit_callbacks):
+    from vault.activities.jobs import ACTIVITIES_RECOMPUTE
+    from vault.activities.services import recording_of_original
+    from vault.jobs.services import job_create, job_run
+
+    data, filename = _connector_original("strava")
+    activity = activity_import(
+        athlete=world.athlete, data=data, filename=filename, recording=recording_of_original(data, filename)
+    ).activity
+    metric_entry_create(
+        athlete=world.athlete,
+        metric_type="threshold_hr",
+        value=150,
+        recorded_on=dt.date(2026, 1, 1),
+        source="manual",
+    )
+    job = job_create(
+        kind=ACTIVITIES_RECOMPUTE,
+        athlete=world.athlete,
+        params={"since": "2026-01-01", "metric_type": "threshold_hr"},
+        enqueue=False,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_run(job_id=job.pk)
+    assert job.status == "done", job.message
+    assert job.results == []  # nothing failed
+    activity.refresh_from_db()
+    assert sum(activity.summary["time_in_hr_zones_s"]) > 0  # measured against the new threshold
+
+
+def test_a_damaged_connector_original_is_a_decode_error_naming_the_file(world):
+    import trackfiles
+    from vault.activities.services import recording_of_original
+
+    with pytest.raises(
+        trackfiles.DecodeError, match=r"strava-1\.json: the stored API activity cannot be read"
+    ):
+        recording_of_original(b'{"strava_activity": {"start_date": 5}}', "strava-1.json")
+    # JSON that is no connector's is left to the file decoders (which refuse it)
+    with pytest.raises(trackfiles.DecodeError):
+        recording_of_original(b'{"something": 1}', "other.json")
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "content_type"),
+    [
+        (gpx_bytes(), "run.FIT", "application/gpx+xml"),  # the content decides, not the name
+        (tcx_bytes(), "ride.gpx", "application/vnd.garmin.tcx+xml"),
+        (gz(gpx_bytes(heart_rate=120)), "run.gpx", "application/gzip"),
+    ],
+)
+def test_the_stored_original_content_type_comes_from_the_sniffed_format(world, data, filename, content_type):
+    outcome = activity_import(athlete=world.athlete, data=data, filename=filename)
+    assert outcome.status == "imported", outcome.message
+    assert outcome.activity.original.content_type == content_type
+
+
+def test_reprocess_corrects_a_content_type_guessed_from_the_file_name(world):
+    activity = activity_import(athlete=world.athlete, data=gpx_bytes(), filename="run.fit").activity
+    StoredOriginal.objects.filter(pk=activity.original_id).update(content_type="application/vnd.ant.fit")
+    activity_reprocess(activity=activity)
+    activity.original.refresh_from_db()
+    assert activity.original.content_type == "application/gpx+xml"
 
 
 def test_a_bug_while_measuring_is_an_error_outcome_not_an_exception(world, storage_files, monkeypatch):

@@ -95,3 +95,90 @@ def test_detail_page_keeps_the_files_own_summary_beside_the_computed_one(client,
     assert rows["Distance"] == ("5.39 km", "5.00 km")  # 599 s at 9 m/s computed; the file claims 5 km
     assert rows["Average heart rate"] == ("150 bpm", "149 bpm")
     assert "Compared with the file" in response.content.decode()
+
+
+def test_detail_page_shows_best_efforts_time_in_hr_zones_and_ngp_for_a_run(client, world):
+    from vault.metrics.services import metric_entry_create
+
+    metric_entry_create(
+        athlete=world.athlete,
+        metric_type="threshold_hr",
+        value=180,
+        recorded_on=dt.date(2026, 1, 1),
+        source="manual",
+    )
+    run = activity_import(athlete=world.athlete, data=gpx_bytes(points=600), filename="run.gpx").activity
+    client.force_login(world.coach)
+    response = client.get(reverse("web:activity-detail", args=[run.pk]))
+    page = response.content.decode()
+
+    efforts = {row["key"]: row for row in response.context["best_efforts"]}
+    assert set(efforts) == {"400m", "1km", "1mile"}  # 1.8 km run: the longer distances are not covered
+    assert efforts["1km"]["time"] == "5:33" and efforts["1km"]["pace"] == "5:33/km"  # 3 m/s
+    assert 'id="best-efforts"' in page and "1 mile" in page
+    zones = response.context["hr_zones"]
+    assert [z["zone"] for z in zones] == ["Z1", "Z2", "Z3", "Z4", "Z5a", "Z5b", "Z5c"]
+    assert zones[0]["name"] == "Recovery" and sum(z["percent"] for z in zones) in (99, 100, 101)
+    assert zones[0]["percent"] == 100  # 140-144 bpm is all below 85 % of a 180 bpm threshold
+    assert 'id="hr-zones"' in page and 'id="power-zones"' not in page
+    assert "Normalized graded pace" in page
+    assert response.context["power_curve"] == [] and 'id="power-curve"' not in page
+
+
+def test_detail_page_shows_power_zones_and_the_power_curve_for_a_ride(client, world):
+    from vault.activities.tests.files import ride_recording
+    from vault.metrics.services import metric_entry_create
+
+    metric_entry_create(
+        athlete=world.athlete, metric_type="ftp", value=300, recorded_on=dt.date(2026, 1, 1), source="manual"
+    )
+    recording = ride_recording(seconds=1800, power_w=200)
+    recording.streams["power"][600:900] = 400  # five hard minutes
+    ride = activity_import(
+        athlete=world.athlete, data=b"ride", filename="ride.json", recording=recording
+    ).activity
+    client.force_login(world.athlete.user)
+    response = client.get(reverse("web:activity-detail", args=[ride.pk]))
+    page = response.content.decode()
+
+    zones = {z["zone"]: z for z in response.context["power_zones"]}
+    assert zones["Z2"]["name"] == "Endurance" and zones["Z2"]["time"] == "25:00"  # 200 W: 67 % of FTP
+    assert zones["Z6"]["time"] == "5:00"  # 400 W: 133 %
+    curve = {point["duration"]: point["watts"] for point in response.context["power_curve"]}
+    assert curve["5 min"] == "400 W" and curve["20 min"] == "250 W"
+    assert list(curve)[-1] == "whole activity" and curve["whole activity"] == "233 W"
+    assert 'id="power-curve"' in page and 'id="power-zones"' in page and 'id="best-efforts"' not in page
+
+
+def test_list_shows_the_athletes_best_effort_per_distance(client, world):
+    slow = activity_import(
+        athlete=world.athlete,
+        data=gpx_bytes(points=700, step_m=2.5),
+        filename="slow.gpx",
+        name="Slow jog",
+    ).activity
+    fast = activity_import(
+        athlete=world.athlete,
+        data=gpx_bytes(points=400, step_m=4.0, start=dt.datetime(2026, 3, 5, 7, tzinfo=dt.UTC)),
+        filename="fast.gpx",
+        name="Fast intervals",
+    ).activity
+    activity_import(athlete=world.athlete, data=tcx_bytes(), filename="ride.tcx")  # a ride has none
+    client.force_login(world.coach)
+    response = client.get(reverse("web:activity-list", args=[world.athlete.public_id]))
+    page = response.content.decode()
+
+    bests = {best["key"]: best for best in response.context["personal_bests"]}
+    assert set(bests) == {"400m", "1km", "1mile"}  # the slow run covers the mile, the fast one 1.6 km only
+    assert (bests["400m"]["activity_id"], bests["400m"]["time"]) == (fast.pk, "1:40")  # 4 m/s
+    assert bests["1km"]["activity_id"] == fast.pk and bests["1km"]["pace"] == "4:10/km"
+    assert bests["1mile"]["activity_id"] == slow.pk  # only it went that far
+    assert 'id="personal-bests"' in page and "Fast intervals" in page
+    assert reverse("web:activity-detail", args=[fast.pk]) in page
+
+
+def test_list_without_runs_has_no_best_efforts_section(client, world):
+    activity_import(athlete=world.athlete, data=tcx_bytes(), filename="ride.tcx")
+    client.force_login(world.athlete.user)
+    response = client.get(reverse("web:activity-list", args=[world.athlete.public_id]))
+    assert response.context["personal_bests"] == [] and 'id="personal-bests"' not in response.content.decode()

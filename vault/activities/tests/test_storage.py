@@ -32,23 +32,10 @@ def test_streams_round_trip_keeps_positions_exact_and_nan():
 def test_original_is_stored_once_by_content(storage_files):
     data = b"<gpx/>"
     sha = hashlib.sha256(data).hexdigest()
-    first, written = storage.original_store(data=data, sha256=sha, filename="a.GPX")
-    again, written_again = storage.original_store(data=data, sha256=sha, filename="b.gpx")
+    first, written = storage.original_store(data=data, sha256=sha, content_type="application/gpx+xml")
+    again, written_again = storage.original_store(data=data, sha256=sha, content_type="text/plain")
     assert first == again and written == [f"originals/{sha[:2]}/{sha[2:4]}/{sha}"] and written_again == []
     assert first.content_type == "application/gpx+xml" and first.size == len(data)
     assert storage_files() == written
     storage.original_release(first)
     assert storage_files() == []
-
-
-@pytest.mark.parametrize(
-    ("filename", "content_type"),
-    [
-        ("x.fit", "application/vnd.ant.fit"),
-        ("x.tcx", "application/vnd.garmin.tcx+xml"),
-        ("x.fit.gz", "application/gzip"),
-        ("x.bin", "application/octet-stream"),
-    ],
-)
-def test_content_type_for(filename, content_type):
-    assert storage.content_type_for(filename) == content_type

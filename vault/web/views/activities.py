@@ -10,8 +10,11 @@ from django.shortcuts import render
 from django.urls import path
 
 from trainingmath import units
+from trainingmath.power import COGGAN_LEVELS
+from trainingmath.running import BEST_EFFORT_DISTANCES_M, FRIEL_ZONES
 from vault.accounts.access import athlete_for
 from vault.activities import selectors
+from vault.activities.load import load_of
 
 PAGE_SIZE = 25
 
@@ -68,6 +71,7 @@ def _summary_fields(sport: str) -> list[tuple[str, str, object]]:
         ("avg_power_w", "Average power", _number("W")),
         ("max_power_w", "Max power", _number("W")),
         ("np_w", "Normalized Power", _number("W")),
+        ("ngp_speed_m_per_s", "Normalized graded pace", speed),
         ("intensity_factor", "IF", _number("", 2)),
         ("tss", "TSS", _number("")),
         ("load", "Load", _number("")),
@@ -132,6 +136,96 @@ def file_comparison_rows(summary: dict, file_summary: dict, sport: str) -> list[
     return rows
 
 
+# --- performance sections (activity page) and personal bests (activity list) -----------------------------
+
+BEST_EFFORT_LABELS = {
+    "400m": "400 m",
+    "1km": "1 km",
+    "1mile": "1 mile",
+    "5km": "5 km",
+    "10km": "10 km",
+    "half_marathon": "Half marathon",
+    "marathon": "Marathon",
+}
+# Friel's names for his seven LTHR zones (the run and bike tables differ in bounds, not in names).
+_FRIEL_NAMES = {
+    "Z1": "Recovery",
+    "Z2": "Aerobic",
+    "Z3": "Tempo",
+    "Z4": "Sub-threshold",
+    "Z5a": "Super-threshold",
+    "Z5b": "Aerobic capacity",
+    "Z5c": "Anaerobic capacity",
+}
+HR_ZONE_LABELS = [(zone, _FRIEL_NAMES.get(zone, "")) for zone, _ in FRIEL_ZONES["run"]]
+POWER_ZONE_LABELS = [(zone, name) for zone, name, _ in COGGAN_LEVELS]
+
+
+def best_effort_rows(efforts: dict | None) -> list[dict]:
+    """(distance, time, pace) for each best effort the activity has, shortest first."""
+    rows = []
+    for key, label in BEST_EFFORT_LABELS.items():
+        seconds = (efforts or {}).get(key)
+        if _is_number(seconds) and seconds > 0:
+            speed = BEST_EFFORT_DISTANCES_M[key] / seconds
+            rows.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "time": _duration(seconds),
+                    "pace": _pace_or_speed("running")(speed),
+                }
+            )
+    return rows
+
+
+def zone_rows(seconds: list | None, labels: list[tuple[str, str]]) -> list[dict]:
+    """(zone, name, time, share) per zone; empty when the activity spent no time in any."""
+    if not isinstance(seconds, list) or len(seconds) != len(labels):
+        return []
+    values = [float(v) if _is_number(v) else 0.0 for v in seconds]
+    total = sum(values)
+    if total <= 0:
+        return []
+    return [
+        {"zone": zone, "name": name, "time": _duration(value), "percent": round(100 * value / total)}
+        for (zone, name), value in zip(labels, values, strict=True)
+    ]
+
+
+def _duration_label(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600 and seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return _duration(seconds)
+
+
+def power_curve_rows(curve: list | None) -> list[dict]:
+    """(duration, watts) of the mean-maximal power curve; its last point is the whole activity."""
+    points = [p for p in curve or [] if isinstance(p, list | tuple) and len(p) == 2 and _is_number(p[1])]
+    return [
+        {
+            "duration": "whole activity" if index == len(points) - 1 else _duration_label(duration),
+            "watts": f"{watts:.0f} W",
+        }
+        for index, (duration, watts) in enumerate(points)
+    ]
+
+
+def personal_best_rows(athlete) -> list[dict]:
+    return [
+        {
+            **best,
+            "label": BEST_EFFORT_LABELS[best["key"]],
+            "time": _duration(best["seconds"]),
+            "pace": _pace_or_speed("running")(best["distance_m"] / best["seconds"]),
+        }
+        for best in selectors.personal_best_efforts(athlete)
+    ]
+
+
 @login_required
 def activity_list(request, public_id: str):
     athlete = athlete_for(request.user, public_id)
@@ -140,20 +234,24 @@ def activity_list(request, public_id: str):
     activities = selectors.activities_of(
         athlete, sport=filters.get("sport") or "", since=filters.get("since"), until=filters.get("until")
     )
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "activity": activity,
-            "duration": _duration(activity.summary["elapsed_s"])
-            if activity.summary.get("elapsed_s")
-            else "–",
-            "distance": _km(activity.summary["distance_m"]) if activity.summary.get("distance_m") else "–",
-            "load": activity.summary.get("load")
-            if activity.summary.get("load") is not None
-            else activity.summary.get("tss"),
-        }
-        for activity in page
-    ]
+    # The override (if any) in the same query: the list shows the effective load, as every sum of load does.
+    page = Paginator(activities.select_related("load_override"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for activity in page:
+        load = load_of(activity)
+        rows.append(
+            {
+                "activity": activity,
+                "duration": _duration(activity.summary["elapsed_s"])
+                if activity.summary.get("elapsed_s")
+                else "–",
+                "distance": _km(activity.summary["distance_m"])
+                if activity.summary.get("distance_m")
+                else "–",
+                "load": load["load"] if load["load"] is not None else activity.summary.get("tss"),
+                "load_method": load["method"],
+            }
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -166,6 +264,7 @@ def activity_list(request, public_id: str):
             "rows": rows,
             "query": query.urlencode(),
             "tz": athlete.tzinfo,
+            "personal_bests": personal_best_rows(athlete),
         },
     )
 
@@ -195,6 +294,10 @@ def activity_detail(request, activity_id: int):
             "tz": activity.athlete.tzinfo,
             "map_tile_url": settings.MAP_TILE_URL,
             "pace_sport": activity.sport in ("running", "walking", "hiking", "swimming"),
+            "best_efforts": best_effort_rows(activity.summary.get("best_efforts")),
+            "hr_zones": zone_rows(activity.summary.get("time_in_hr_zones_s"), HR_ZONE_LABELS),
+            "power_zones": zone_rows(activity.summary.get("time_in_power_zones_s"), POWER_ZONE_LABELS),
+            "power_curve": power_curve_rows(activity.summary.get("power_curve")),
         },
     )
 
@@ -208,6 +311,7 @@ def activity_upload(request, public_id: str):
         {
             "athlete": athlete,
             "max_upload_mb": settings.MAX_UPLOAD_MB,
+            "max_archive_mb": settings.MAX_ARCHIVE_MB,
             "recent": selectors.import_records_of(athlete)[:20],
         },
     )

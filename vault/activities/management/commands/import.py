@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from vault.accounts.models import AthleteProfile
 from vault.activities.archive import ACTIVITY_SUFFIXES, ArchiveError, archive_import, is_zip
-from vault.activities.services import activity_import
+from vault.activities.services import activity_import, import_record_error
 
 BAR_WIDTH = 30
 
@@ -97,6 +97,7 @@ class Command(BaseCommand):
             data = handle.read(limit + 1)
         if len(data) > limit:
             message = f"{path.name}: more than the {settings.MAX_UPLOAD_MB} MB limit"
+            import_record_error(athlete=athlete, name=path.name, message=message, source_kind="cli")
             return [
                 {"file": str(path), "status": "error", "activity": None, "message": message, "warnings": []}
             ]

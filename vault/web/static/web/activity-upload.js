@@ -9,6 +9,7 @@
   const uploadUrl = zone.dataset.uploadUrl;
   const activityUrl = (id) => zone.dataset.activityUrl.replace(/0\/$/, id + "/");
   const maxBytes = Number(zone.dataset.maxBytes);
+  const maxArchiveBytes = Number(zone.dataset.maxArchiveBytes);
   const queue = [];
   let busy = false;
 
@@ -71,16 +72,31 @@
     });
   }
 
-  function upload(file) {
+  // A zip is recognised by its first bytes, as the server does (a renamed export is still an archive).
+  function isZip(file) {
+    return file.slice(0, 4).arrayBuffer()
+      .then((buffer) => {
+        const b = new Uint8Array(buffer);
+        return b.length === 4 && b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6));
+      })
+      .catch(() => /\.zip$/i.test(file.name));
+  }
+
+  async function upload(file) {
     const row = el("li", { class: "upload-item" });
     row.append(el("strong", {}, file.name));
     const bar = el("progress", { max: "100", value: "0" });
     row.append(bar);
     list.append(row);
-    if (file.size > maxBytes) {
+    // Archives have their own, larger limit; checked here too so a too-large file is never sent at all.
+    const archive = await isZip(file);
+    const limit = archive ? maxArchiveBytes : maxBytes;
+    if (file.size > limit) {
       bar.remove();
-      showResult(row, { file: file.name, status: "error", message: file.name + ": " + file.size + " bytes is more than the upload limit", warnings: [] });
-      return Promise.resolve();
+      const what = archive ? "archive" : "upload";
+      const mb = Math.round(limit / 1048576);
+      showResult(row, { file: file.name, status: "error", message: file.name + ": " + file.size + " bytes is more than the " + mb + " MB " + what + " limit", warnings: [] });
+      return;
     }
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();

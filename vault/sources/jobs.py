@@ -32,7 +32,7 @@ def source_sync(job) -> None:
 def _with_syncing_status(source: Source, job, sync) -> None:
     """The card shows "syncing" while the sync runs; the sync sets the final status (active, reconnect,
     needs attention) itself, and a crash leaves it needing attention instead of syncing forever."""
-    services.source_set_status(source=source, status=SourceStatus.SYNCING, reason=source.status_reason)
+    services.source_begin_sync(source=source)
     try:
         sync(source=source, job=job)
     except Exception as exc:

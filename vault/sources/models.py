@@ -36,6 +36,10 @@ class Source(models.Model):
     cursor = models.JSONField(default=dict, blank=True)
     oauth_nonce = models.CharField(max_length=64, blank=True, editable=False)  # single-use Strava `state`
     last_sync_at = models.DateTimeField(null=True, blank=True)
+    # While "syncing": the status to return to should the sync die without finishing (a killed worker), and
+    # the sync's last sign of life (written with the cursor, so it costs no extra query).
+    status_before_sync = models.CharField(max_length=20, choices=SourceStatus.choices, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -84,6 +88,9 @@ class SourceFileLog(models.Model):
     status = models.CharField(max_length=16, choices=FileStatus.choices)
     message = models.TextField(blank=True)
     activity_id = models.BigIntegerField(null=True, blank=True)  # no FK: the log outlives a deleted activity
+    # A transient failure (network, 5xx, malformed JSON after the retries): the next sync fetches this remote
+    # activity again, and the entry it then writes replaces this one. Permanent failures keep retry False.
+    retry = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -42,6 +42,15 @@ def file_log(source: Source, *, limit: int | None = FILE_LOG_LENGTH) -> QuerySet
     return entries[:limit] if limit else entries
 
 
+def latest_error(source: Source) -> SourceFileLog | None:
+    """The newest error entry, shown on the card with its message (older than the 20 log lines or not)."""
+    return (
+        SourceFileLog.objects.filter(source=source, status=FileStatus.ERROR)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def running_job(source: Source) -> Job | None:
     """The queued or running sync/scan of this source, if any."""
     return (

@@ -8,11 +8,11 @@ import os
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from vault.jobs.models import Job
+from vault.jobs.models import Job, JobStatus
 from vault.jobs.services import job_create
 from vault.sources import selectors
 from vault.sources.models import (
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # The importer's name for each kind of source (vault.activities.models.SourceKind)
 IMPORT_SOURCE_KIND = {SourceKind.WATCHED_FOLDER: "folder", SourceKind.STRAVA: "strava", SourceKind.NRC: "nrc"}
 LINK_WINDOW = dt.timedelta(seconds=60)
+# A sync silent this long is dead: a live one writes its cursor after every activity, each taking seconds.
+SYNC_STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def folder_path_problem(path: str) -> str | None:
@@ -53,7 +55,9 @@ def folder_path_problem(path: str) -> str | None:
 
 
 @transaction.atomic
-def source_create(*, athlete, kind: str, created_by=None, path: str = "", token: str = "") -> Source:
+def source_create(
+    *, athlete, kind: str, created_by=None, path: str = "", token: str = "", refresh_token: str = ""
+) -> Source:
     """Connect a source. A folder is scanned at once and an NRC token synced at once; Strava waits for the
     athlete's consent (see connectors.strava.oauth). Connecting Strava or NRC again replaces the credentials
     of the existing connection instead of adding a second one."""
@@ -77,7 +81,11 @@ def source_create(*, athlete, kind: str, created_by=None, path: str = "", token:
         source = Source.objects.filter(athlete=athlete, kind=kind).first() or Source(
             athlete=athlete, kind=kind, created_by=created_by
         )
-        source.secrets = {"access_token": token}
+        # a refresh token is optional: Nike's refresh breaks often, but while it works it spares re-pasting
+        source.secrets = {
+            "access_token": token,
+            **({"refresh_token": refresh_token.strip()} if refresh_token.strip() else {}),
+        }
         source.status, source.status_reason = SourceStatus.ACTIVE, ""
         source.save()
         source_sync_start(source=source, owner=created_by)
@@ -99,12 +107,16 @@ def source_create(*, athlete, kind: str, created_by=None, path: str = "", token:
     raise ValidationError({"kind": [f"unknown kind {kind!r}: use watched_folder, strava or nrc"]})
 
 
-def source_update_token(*, source: Source, token: str) -> Source:
+def source_update_token(*, source: Source, token: str, refresh_token: str = "") -> Source:
     """A fresh NRC token after the old one expired: the next sync continues from the kept cursor."""
     if source.kind != SourceKind.NRC:
         raise ValidationError({"token": ["only a Nike Run Club connection takes a pasted token"]})
     return source_create(
-        athlete=source.athlete, kind=SourceKind.NRC, token=token, created_by=source.created_by
+        athlete=source.athlete,
+        kind=SourceKind.NRC,
+        token=token,
+        refresh_token=refresh_token,
+        created_by=source.created_by,
     )
 
 
@@ -133,9 +145,26 @@ def source_set_status(*, source: Source, status: str, reason: str = "") -> None:
     Source.objects.filter(pk=source.pk).update(status=status, status_reason=reason)
 
 
+def source_begin_sync(*, source: Source) -> None:
+    """The card shows "syncing". The status it had is kept to return to should the sync die unfinished; a
+    sync that resumes one already syncing (after a rate-limit pause, or re-run after a restart) keeps the
+    status from before the first."""
+    if source.status != SourceStatus.SYNCING:
+        source.status_before_sync = source.status
+    source.status, source.heartbeat_at = SourceStatus.SYNCING, timezone.now()
+    Source.objects.filter(pk=source.pk).update(
+        status=source.status, status_before_sync=source.status_before_sync, heartbeat_at=source.heartbeat_at
+    )
+
+
 def source_save_cursor(*, source: Source) -> bool:
-    """Persist `source.cursor`; False when the source was removed meanwhile (the caller stops)."""
-    return Source.objects.filter(pk=source.pk).update(cursor=source.cursor) == 1
+    """Persist `source.cursor` (and the sync's sign of life with it); False when the source was removed
+    meanwhile (the caller stops)."""
+    source.heartbeat_at = timezone.now()
+    return (
+        Source.objects.filter(pk=source.pk).update(cursor=source.cursor, heartbeat_at=source.heartbeat_at)
+        == 1
+    )
 
 
 def source_save_secrets(*, source: Source, secrets: dict) -> None:
@@ -153,9 +182,17 @@ def source_exists(source: Source) -> bool:
 
 
 def source_log(
-    *, source: Source, name: str, status: str, message: str = "", external_id: str = "", activity_id=None
+    *,
+    source: Source,
+    name: str,
+    status: str,
+    message: str = "",
+    external_id: str = "",
+    activity_id=None,
+    retry: bool = False,
 ) -> SourceFileLog | None:
-    """Add a file-log entry; None if the source was removed meanwhile (the foreign key refuses the row)."""
+    """Add a file-log entry; None if the source was removed meanwhile (the foreign key refuses the row).
+    `retry` marks a transient failure the next sync fetches again (see source_log_retried)."""
     try:
         with transaction.atomic():
             return SourceFileLog.objects.create(
@@ -165,9 +202,44 @@ def source_log(
                 message=message,
                 external_id=external_id,
                 activity_id=activity_id,
+                retry=retry,
             )
     except IntegrityError:
         return None
+
+
+def source_log_stop(*, source: Source, name: str, message: str) -> SourceFileLog | None:
+    """Log why a whole sync or scan stopped (bad token, outage, a list that is not a list), besides the card's
+    reason. The same stop repeated by every periodic sync is logged once, so it cannot push the files out of
+    the 20 lines the card shows."""
+    newest = SourceFileLog.objects.filter(source_id=source.pk).order_by("-created_at", "-pk").first()
+    if newest is not None and (newest.name, newest.status, newest.message) == (
+        name,
+        FileStatus.ERROR,
+        message,
+    ):
+        return newest
+    return source_log(source=source, name=name, status=FileStatus.ERROR, message=message)
+
+
+def source_log_retried(*, source: Source, external_id: str) -> None:
+    """After a sync fetched a transiently failed activity again and logged the outcome: drop its earlier
+    transient errors, so the log holds one line per activity with its latest outcome and a retried success is
+    not also counted as an error. Had the retry been cut short (nothing new logged), the newest entry is the
+    old error itself and it stays, to be tried again."""
+    entries = SourceFileLog.objects.filter(source_id=source.pk, external_id=external_id)
+    newest = entries.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
+    if newest is not None:
+        entries.filter(retry=True).exclude(pk=newest).delete()
+
+
+def pending_retries(source: Source) -> list[str]:
+    """External ids of remote activities whose last attempt failed transiently, oldest first."""
+    return list(
+        SourceFileLog.objects.filter(source=source, retry=True)
+        .order_by("created_at", "pk")
+        .values_list("external_id", flat=True)
+    )
 
 
 def source_import(
@@ -209,6 +281,8 @@ def source_import(
             status=FileStatus.ERROR,
             message=f"import failed: {type(exc).__name__}: {exc}",
             external_id=external_id,
+            # a database that is busy or gone for a moment is worth another try; a bug is not
+            retry=bool(external_id) and isinstance(exc, OperationalError),
         )
     activity = getattr(outcome, "activity", None)
     return source_log(
@@ -241,9 +315,55 @@ def activity_link_external(*, source: Source, sport: str, start: dt.datetime, ex
     return match
 
 
-def sources_sync_due(*, now: dt.datetime | None = None) -> list[Job]:
-    """Start the periodic sync of every connected Strava and NRC source not synced for the interval."""
+def sources_recover_stuck(*, now: dt.datetime | None = None) -> list[Source]:
+    """Sources left "syncing" by a sync that will never finish (its worker was killed, its queue lost) go back
+    to the status they had before, so the card stops claiming a sync and the periodic sync takes them again.
+
+    A sync is alive while its job is queued or running and it shows a sign of life within SYNC_STALE_AFTER:
+    a running sync writes `heartbeat_at` with every activity's cursor; a job waiting out a rate limit counts
+    from the time it is due to resume. Called on worker start and on every periodic tick."""
     now = now or timezone.now()
+    stale_before = now - SYNC_STALE_AFTER
+    recovered = []
+    for source in Source.objects.filter(status=SourceStatus.SYNCING):
+        job = selectors.running_job(source)
+        if job is not None:
+            if job.status == JobStatus.RUNNING:
+                alive_at = max(t for t in (source.heartbeat_at, job.started_at, job.created_at) if t)
+            else:
+                alive_at = _resume_time(job) or job.created_at
+            if alive_at >= stale_before:
+                continue
+            Job.objects.filter(pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
+                status=JobStatus.FAILED,
+                finished_at=now,
+                message=f"abandoned: no sign of life since {alive_at:%Y-%m-%d %H:%M} UTC (was the worker stopped?)",
+            )
+        status = source.status_before_sync or SourceStatus.ACTIVE
+        reason = "the last sync stopped without finishing (was the worker stopped?)"
+        if status in (SourceStatus.ACTIVE, SourceStatus.NEEDS_ATTENTION):
+            reason += "; the next sync continues where it stopped"
+        updated = Source.objects.filter(pk=source.pk, status=SourceStatus.SYNCING).update(
+            status=status, status_reason=reason, status_before_sync=""
+        )
+        if updated:
+            log.warning("source %s was stuck syncing; returned to %s", source.pk, source.status_before_sync)
+            recovered.append(source)
+    return recovered
+
+
+def _resume_time(job: Job) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(job.params["resume_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def sources_sync_due(*, now: dt.datetime | None = None) -> list[Job]:
+    """Start the periodic sync of every connected Strava and NRC source not synced for the interval (after
+    returning stuck ones to their status, so a sync that died does not keep a source out forever)."""
+    now = now or timezone.now()
+    sources_recover_stuck(now=now)
     cutoff = now - dt.timedelta(minutes=selectors.sync_interval_minutes())
     due = Source.objects.filter(
         kind__in=[SourceKind.STRAVA, SourceKind.NRC],

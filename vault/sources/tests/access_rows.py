@@ -57,6 +57,7 @@ ROWS = [
     Row("web:sources", page_any_signed_in(200)),
     Row("web:source-add", page_owner_coach_admin(302), method="post", data=_page_new_folder),
     Row("web:source-card", page_owner_coach_admin(200), kwargs=_folder_source),
+    Row("web:source-live", page_owner_coach_admin(200), kwargs=_folder_source),
     Row(
         "web:source-run", page_owner_coach_admin(302), method="post", kwargs=_folder_source, data=lambda w: {}
     ),
@@ -84,5 +85,26 @@ ROWS = [
         "web:strava-webhook",
         expect(athlete=403, coach=403, other_coach=403, other_athlete=403, admin=403, anonymous=403),
     ),
+    # Strava posts events without a session or CSRF token; a body that is no Strava event is refused alike.
+    Row(
+        "web:strava-webhook",
+        expect(athlete=400, coach=400, other_coach=400, other_athlete=400, admin=400, anonymous=400),
+        method="post",
+        data=lambda world: {"not": "an event"},
+    ),
     Row("web:settings", page_any_signed_in(200)),
+    # Connector settings are the admin's; everyone else finds nothing to save (404).
+    Row(
+        "web:settings",
+        expect(athlete=404, coach=404, other_coach=404, other_athlete=404, admin=302, anonymous=302),
+        method="post",
+        data=lambda world: {"part": "connectors", "watch_poll_seconds": "300", "sync_interval_minutes": "60"},
+    ),
+    # Units and time zone belong to an athlete's own profile; coaches and admin have none (404).
+    Row(
+        "web:settings",
+        expect(athlete=302, coach=404, other_coach=404, other_athlete=302, admin=404, anonymous=302),
+        method="post",
+        data=lambda world: {"part": "athlete", "units": "imperial", "time_zone": "Europe/Oslo"},
+    ),
 ]

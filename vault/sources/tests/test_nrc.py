@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import httpx
 import numpy as np
 import pytest
 
@@ -224,9 +226,14 @@ def test_blocked_by_the_edge_and_malformed_json(nrc, world):
         nrc.faults[nrc.calls + n] = "malformed"
     sync(source)
     assert external_ids(world.athlete) == [runs[0]]  # the newest run could not be read; the older one could
-    error = SourceFileLog.objects.get(source=source, status="error")
-    assert error.external_id == runs[1] and "malformed JSON" in error.message
+    stop = SourceFileLog.objects.get(source=source, status="error", external_id="")
+    assert stop.name == "Nike Run Club sync" and "HTTP 403 with an HTML page" in stop.message
+    error = SourceFileLog.objects.get(source=source, status="error", external_id=runs[1])
+    assert "malformed JSON" in error.message and error.retry  # transient: fetched again next time
     assert source.status == SourceStatus.ACTIVE
+    sync(source)
+    assert external_ids(world.athlete) == sorted(runs)
+    assert not SourceFileLog.objects.filter(source=source, external_id=runs[1], status="error").exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -239,3 +246,182 @@ def test_a_source_removed_during_a_sync(nrc, world):
     job.refresh_from_db()
     assert "removed" in job.message
     assert Activity.objects.filter(athlete=world.athlete).count() == 2
+
+
+# --- what the fake must also do (nrc.md §8) and how the connector reacts --------------------------------------
+
+
+def _get(fake: FakeNrc, path: str, token: str, **params) -> httpx.Response:
+    return httpx.get(f"{fake.base_url}{path}", params=params, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_fake_detail_metrics_list_limit_and_unknown_cursor(nrc):
+    run = nrc.add(make_run(START))
+    token = nrc.token()
+    detail = f"/sport/v3/me/activity/{run['id']}"
+    every = _get(nrc, detail, token, metrics="ALL").json()["metrics"]
+    assert {m["type"] for m in every} >= {"latitude", "longitude", "heart_rate", "distance"}
+    subset = _get(nrc, detail, token, metrics="latitude,longitude").json()["metrics"]
+    assert sorted(m["type"] for m in subset) == ["latitude", "longitude"]
+    assert _get(nrc, detail, token).json()["metrics"] == []
+    assert "rate" not in " ".join(_get(nrc, detail, token).headers).lower()  # no rate-limit headers at all
+
+    nrc.seed(40, start=START + dt.timedelta(days=1), kind="manual")
+    listing = "/plus/v3/activities/before_id/v3/*"
+    assert len(_get(nrc, listing, token, limit=50).json()["activities"]) == 30  # clamped by default
+    nrc.limit_mode = "error"
+    refused = _get(nrc, listing, token, limit=31)
+    assert refused.status_code == 400 and "error_id" in refused.json()
+    assert _get(nrc, "/plus/v3/activities/before_id/v3/no-such-run", token).json() == {
+        "activities": [],
+        "paging": {},
+    }
+    nrc.unknown_cursor = "404"
+    unknown = _get(nrc, "/plus/v3/activities/before_id/v3/no-such-run", token)
+    assert unknown.status_code == 404 and "error_id" in unknown.json()
+
+
+@pytest.mark.parametrize(
+    ("shuffle", "latitude_first"), [(True, True), (True, False), (False, True), (False, False)]
+)
+def test_metric_order_does_not_matter(nrc, shuffle, latitude_first):
+    run = nrc.add(make_run(START, samples=12))
+    nrc.shuffle_metrics, nrc.latitude_first = shuffle, latitude_first
+    served = nrc_client.NrcClient(token=nrc.token(), spacing_s=0).activity(run["id"])
+    order = [m["type"] for m in served["metrics"]]
+    assert (order[0] == "latitude") is latitude_first or (not latitude_first and order[0] == "latitude")
+    if latitude_first:
+        assert order[0] == "latitude"
+    if not shuffle and not latitude_first:
+        assert order == [m["type"] for m in run["metrics"]]  # stored order: latitude is not first
+        assert order[0] != "latitude"
+    reference = to_recording(run)
+    recording = to_recording(served)
+    assert set(recording.streams) == set(reference.streams)
+    for name, values in reference.streams.items():
+        assert np.allclose(recording.streams[name], values, equal_nan=True), name
+
+
+@pytest.mark.parametrize("mode", ["404", "empty"])
+def test_a_saved_cursor_nike_no_longer_knows_restarts_the_pass(nrc, world, mode):
+    runs = nrc.seed(40, start=START, kind="manual")  # two pages
+    source = connect(world.athlete, nrc)
+    nrc.faults[35] = "expire"  # stopped mid second page, cursor saved
+    sync(source)
+    done_before = set(external_ids(world.athlete))
+    cursor = source.cursor["pass_before_id"]
+    del nrc.details[cursor]  # the run the cursor names is deleted meanwhile
+    nrc.unknown_cursor = mode
+    services.source_update_token(source=source, token=nrc.token())
+    source.refresh_from_db()
+    sync(source)
+    assert source.status == SourceStatus.ACTIVE
+    expected = sorted(set(runs) - {cursor} | (done_before & {cursor}))
+    assert external_ids(world.athlete) == expected  # nothing older than the cursor was skipped
+    assert len(nrc.served) == len(set(nrc.served))  # and nothing was fetched twice
+
+
+def test_a_refresh_token_renews_an_expired_token_and_is_rotated(nrc, world):
+    runs = nrc.seed(40, start=START, kind="manual")
+    source = Source(athlete=world.athlete, kind=SourceKind.NRC)
+    refresh = nrc.refresh_token()
+    source.secrets = {"access_token": nrc.token(), "refresh_token": refresh}
+    source.save()
+    nrc.faults[20] = "expire"  # mid-backfill
+    sync(source)
+    assert source.status == SourceStatus.ACTIVE
+    assert external_ids(world.athlete) == sorted(runs)
+    (call,) = nrc.refresh_calls
+    assert call["grant_type"] == "refresh_token" and call["refresh_token"] == refresh and call["client_id"]
+    stored = source.secrets
+    assert stored["refresh_token"] != refresh and stored["refresh_token"] in nrc.refresh_tokens
+    assert stored["access_token"] in nrc.tokens and refresh not in nrc.refresh_tokens
+
+
+@pytest.mark.parametrize(
+    ("setup", "said"),
+    [
+        (lambda fake: setattr(fake, "refresh_mode", "disabled"), "HTTP 403 with an HTML page"),
+        (lambda fake: fake.refresh_tokens.clear(), "HTTP 401"),
+    ],
+)
+def test_a_refused_refresh_asks_for_a_fresh_token_and_keeps_the_cursor(nrc, world, setup, said):
+    runs = nrc.seed(40, start=START, kind="manual")
+    source = Source(athlete=world.athlete, kind=SourceKind.NRC)
+    source.secrets = {"access_token": nrc.token(), "refresh_token": nrc.refresh_token()}
+    source.save()
+    setup(nrc)
+    nrc.faults[35] = "expire"
+    sync(source)
+    assert source.status == SourceStatus.RECONNECT
+    assert (
+        source.status_reason.startswith("token expired: get a fresh token") and said in source.status_reason
+    )
+    logged = SourceFileLog.objects.get(source=source, name="Nike Run Club sync")
+    assert logged.status == "error" and said in logged.message
+    services.source_update_token(source=source, token=nrc.token())
+    source.refresh_from_db()
+    sync(source)
+    assert external_ids(world.athlete) == sorted(runs)
+    assert len(nrc.served) == len(set(nrc.served)) == 40
+
+
+def test_slow_answers_time_out_are_retried_then_reported(nrc, world, monkeypatch):
+    monkeypatch.setattr(nrc_client, "TIMEOUT", httpx.Timeout(0.3))
+    nrc.slow_s = 1.0
+    runs = nrc.seed(3, start=START)
+    source = connect(world.athlete, nrc)
+    nrc.faults[2] = "slow"  # one slow detail: the retry gets it
+    sync(source)
+    assert external_ids(world.athlete) == sorted(runs)
+
+    more = nrc.seed(2, start=START + dt.timedelta(days=20))
+    base = nrc.calls
+    for n in (2, 3, 4):  # the newest new run's detail times out every time: Nike is not answering
+        nrc.faults[base + n] = "slow"
+    sync(source)
+    assert source.status == SourceStatus.NEEDS_ATTENTION and "timed out" in source.status_reason
+    assert "timed out" in SourceFileLog.objects.get(source=source, name="Nike Run Club sync").message
+    assert external_ids(world.athlete) == sorted(runs)
+    sync(source)
+    assert source.status == SourceStatus.ACTIVE
+    assert external_ids(world.athlete) == sorted(runs + more)
+    assert len(nrc.served) == len(set(nrc.served))
+
+
+def test_a_list_whose_activities_is_not_a_list_stops_with_a_logged_reason(nrc, world):
+    runs = nrc.seed(2, start=START)
+    source = connect(world.athlete, nrc)
+    nrc.faults[1] = json.dumps({"activities": {"id": runs[0]}, "paging": {}}).encode()
+    sync(source)
+    assert source.status == SourceStatus.NEEDS_ATTENTION
+    assert "'activities' is not a list" in source.status_reason
+    entry = SourceFileLog.objects.get(source=source)
+    assert entry.name == "Nike Run Club sync" and "'activities' is not a list" in entry.message
+    assert source.cursor.get("known_newest_ms", 0) == 0  # nothing was skipped
+    sync(source)
+    assert external_ids(world.athlete) == sorted(runs)
+
+
+def test_transient_errors_are_retried_and_permanent_ones_reported_once(nrc, world):
+    good = nrc.seed(1, start=START)
+    empty = make_run(START + dt.timedelta(days=1))
+    empty["metrics"] = []
+    nrc.add(empty)
+    flaky = nrc.seed(1, start=START + dt.timedelta(days=2))  # the newest: the first detail fetched
+    source = connect(world.athlete, nrc)
+    for n in (2, 3, 4):
+        nrc.faults[n] = "malformed"
+    sync(source)
+    assert external_ids(world.athlete) == good
+    errors = {e.external_id: e for e in SourceFileLog.objects.filter(source=source, status="error")}
+    assert errors[flaky[0]].retry and "tried again at the next sync" in errors[flaky[0]].message
+    assert not errors[empty["id"]].retry and "no metric series" in errors[empty["id"]].message
+    calls = len(nrc.detail_calls())
+    sync(source)
+    assert external_ids(world.athlete) == sorted(good + flaky)
+    assert nrc.detail_calls()[calls:] == [flaky[0]]  # only the transient one, once; the list stopped early
+    assert SourceFileLog.objects.filter(source=source, external_id=flaky[0]).get().status == "imported"
+    assert SourceFileLog.objects.filter(source=source, external_id=empty["id"]).count() == 1
+    sync(source)
+    assert len(nrc.detail_calls()) == calls + 1  # nothing more to fetch

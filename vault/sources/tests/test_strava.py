@@ -30,7 +30,8 @@ START = dt.datetime(2026, 1, 5, 6, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def strava(settings, monkeypatch):
     monkeypatch.setattr(strava_client, "RETRY_DELAYS_S", (0.0, 0.0))
-    with FakeStrava() as fake:
+    # the test client's host is "testserver": that is the app's callback domain here
+    with FakeStrava(callback_domain="testserver") as fake:
         settings.STRAVA_BASE_URL = fake.base_url
         settings.STRAVA_CLIENT_ID = fake.client_id
         settings.STRAVA_CLIENT_SECRET = fake.client_secret
@@ -485,3 +486,293 @@ def test_streams_become_a_recording_with_gaps_as_nan():
     streams["heartrate"] = [[1, 2]] * 4
     with pytest.raises(ActivityDataError, match="stream 'heartrate' holds lists where numbers belong"):
         to_recording(summary, {k: {"data": v} for k, v in streams.items()})
+
+
+# --- what the fake must also do (strava.md §16) and how the connector reacts --------------------------------
+
+
+def _authorize(fake: FakeStrava, **overrides) -> httpx.Response:
+    query = {
+        "client_id": fake.client_id,
+        "redirect_uri": "http://localhost/sources/strava/callback/",
+        "response_type": "code",
+        "scope": "read,activity:read_all",
+        "state": "s1",
+        **overrides,
+    }
+    return httpx.get(f"{fake.base_url}/oauth/authorize", params=query, follow_redirects=False)
+
+
+def test_fake_checks_the_client_id_and_the_callback_domain(strava):
+    strava.callback_domain = "vault.example.org"
+    assert _authorize(strava).status_code == 302  # localhost is always allowed
+    assert _authorize(strava, redirect_uri="https://sync.vault.example.org/cb/").status_code == 302
+    wrong_host = _authorize(strava, redirect_uri="https://evil.example.com/cb/")
+    assert wrong_host.status_code == 400
+    assert wrong_host.json()["errors"][0]["field"] == "redirect_uri"
+    wrong_app = _authorize(strava, client_id="999")
+    assert wrong_app.status_code == 403 and wrong_app.json()["message"] == "Authorization Error"
+    assert "x-ratelimit-limit" not in wrong_app.headers  # never on /oauth/*
+
+
+def test_a_wrong_client_id_is_reported_on_the_card_and_in_the_log(strava, world, settings):
+    from vault.sources.connectors.strava.oauth import strava_authorize_url
+
+    settings.STRAVA_CLIENT_ID = "999"
+    pending = Source.objects.create(
+        athlete=world.athlete, kind=SourceKind.STRAVA, status=SourceStatus.RECONNECT
+    )
+    url = strava_authorize_url(source=pending, redirect_uri="http://localhost/sources/strava/callback/")
+    refused = httpx.get(url, follow_redirects=False)  # Strava shows its error page; nobody comes back
+    assert refused.status_code == 403 and "forbidden" in refused.text
+
+    ids = strava.seed(2, start=START)
+    other = connect(
+        world.other_athlete, strava, expires_in=60
+    )  # its token needs a refresh: that needs the app
+    sync(other)
+    assert other.status == SourceStatus.RECONNECT
+    assert (
+        "Strava refused the refresh_token" in other.status_reason
+        and "client_id invalid" in other.status_reason
+    )
+    entry = SourceFileLog.objects.get(source=other)
+    assert entry.name == "Strava sync" and entry.status == "error" and "client_id invalid" in entry.message
+    settings.STRAVA_CLIENT_ID = strava.client_id  # fixed on the Settings page: the sync goes on
+    other.secrets = strava.issue_tokens({"read", "activity:read_all"}, athlete_id=strava.athlete_id)
+    other.save()
+    sync(other)
+    assert external_ids(world.other_athlete) == expected(ids)
+
+
+def test_access_denied_on_strava_is_reported_on_the_card(strava, world):
+    client = Client()
+    client.force_login(world.athlete.user)
+    strava.deny = True
+    started = client.post(reverse("web:source-add"), {"athlete": world.athlete.public_id, "kind": "strava"})
+    consent = httpx.get(started["Location"], follow_redirects=False)
+    callback = urlparse(consent.headers["location"])
+    assert "error=access_denied" in callback.query and "code=" not in callback.query
+    back = client.get(f"{callback.path}?{callback.query}", follow=True)
+    html = back.content.decode()
+    source = Source.objects.get(athlete=world.athlete, kind=SourceKind.STRAVA)
+    assert source.status == SourceStatus.RECONNECT and "access_denied" in source.status_reason
+    assert "you pressed Cancel" in html  # the card (and the message) say what happened
+    assert SourceFileLog.objects.get(source=source).name == "Strava authorisation"
+
+
+def test_reconnecting_after_missing_scopes_forces_the_consent_screen(strava, world):
+    from vault.sources.connectors.strava.oauth import strava_authorize_url
+
+    fresh = Source.objects.create(athlete=world.athlete, kind=SourceKind.STRAVA)
+    query = httpx.QueryParams(
+        urlparse(strava_authorize_url(source=fresh, redirect_uri="http://localhost/")).query
+    )
+    assert query["approval_prompt"] == "auto"
+    for scopes in (["read"], ["activity:read", "read"]):
+        fresh.config = {"scopes": scopes}
+        fresh.save()
+        url = strava_authorize_url(source=fresh, redirect_uri="http://localhost/")
+        assert httpx.QueryParams(urlparse(url).query)["approval_prompt"] == "force"
+    fresh.config = {"scopes": ["activity:read_all", "read"]}
+    fresh.save()
+    url = strava_authorize_url(source=fresh, redirect_uri="http://localhost/")
+    assert httpx.QueryParams(urlparse(url).query)["approval_prompt"] == "auto"
+
+
+def test_deauthorize_revokes_only_that_athletes_tokens(strava, world):
+    mine = strava.seed(2, start=START)
+    theirs = strava.seed(2, start=START, first_id=17_900_000_001, athlete_id=555)
+    a = connect(world.athlete, strava)
+    b = Source(
+        athlete=world.other_athlete, kind=SourceKind.STRAVA, config={"scopes": ["activity:read_all", "read"]}
+    )
+    b.secrets = strava.issue_tokens({"read", "activity:read_all"}, athlete_id=555)
+    b.save()
+    token = a.secrets["access_token"]
+    answer = httpx.post(f"{strava.base_url}/oauth/deauthorize", params={"access_token": token})
+    assert answer.status_code == 200 and answer.json() == {"access_token": token}
+    assert strava.deauthorized == [strava.athlete_id]
+    again = httpx.post(
+        f"{strava.base_url}/api/v3/oauth/deauthorize", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert again.status_code == 401
+    sync(a)
+    sync(b)
+    assert a.status == SourceStatus.RECONNECT and not external_ids(world.athlete)
+    assert b.status == SourceStatus.ACTIVE and external_ids(world.other_athlete) == expected(theirs)
+    assert not set(expected(mine)) & set(external_ids(world.other_athlete))  # each sees only their own
+
+
+def test_every_api_answer_carries_rate_limit_headers_with_the_default_limits(strava):
+    token = strava.issue_tokens({"read", "activity:read_all"})["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    first = httpx.get(f"{strava.base_url}/api/v3/athlete/activities", headers=headers)
+    refused = httpx.get(f"{strava.base_url}/api/v3/athlete/activities")  # no token: 401, still counted
+    missing = httpx.get(f"{strava.base_url}/api/v3/activities/1", headers=headers)
+    for response in (first, refused, missing):
+        assert response.headers["X-RateLimit-Limit"] == "200,2000"
+        assert response.headers["X-ReadRateLimit-Limit"] == "100,1000"
+    assert (first.status_code, refused.status_code, missing.status_code) == (200, 401, 404)
+    assert [r.headers["X-ReadRateLimit-Usage"] for r in (first, refused, missing)] == ["1,1", "2,2", "3,3"]
+    token_answer = httpx.post(f"{strava.base_url}/oauth/token", data={"client_id": "x"})
+    assert "X-RateLimit-Limit" not in token_answer.headers
+
+
+def test_slow_answers_time_out_are_retried_then_reported(strava, world, monkeypatch):
+    monkeypatch.setattr(strava_client, "TIMEOUT", httpx.Timeout(0.3))
+    strava.slow_s = 1.0
+    ids = strava.seed(3, start=START)
+    source = connect(world.athlete, strava)
+    strava.faults[2] = "slow"  # the first streams: the retry gets them
+    sync(source)
+    assert external_ids(world.athlete) == expected(ids)
+    more = strava.seed(2, start=START + dt.timedelta(days=5), first_id=19_500_000_001)
+    base = strava.api_calls
+    for n in (2, 3, 4):  # the first new activity's streams time out every time
+        strava.faults[base + n] = "slow"
+    sync(source)
+    assert source.status == SourceStatus.NEEDS_ATTENTION and "timed out" in source.status_reason
+    assert "timed out" in SourceFileLog.objects.get(source=source, name="Strava sync").message
+    sync(source)
+    assert source.status == SourceStatus.ACTIVE
+    assert external_ids(world.athlete) == expected(ids + more)
+
+
+# --- transient failures are retried; permanent ones are reported once --------------------------------------
+
+
+def test_transient_failures_are_retried_next_sync_without_refetching_the_rest(strava, world):
+    ids = strava.seed(4, start=START)
+    strava.streams[ids[2]] = {}  # decodes to nothing: permanent
+    source = connect(world.athlete, strava)
+    for n in (3, 4, 5):  # list, streams of #0, then #1's streams: malformed three times
+        strava.faults[n] = "malformed"
+    sync(source)
+    assert external_ids(world.athlete) == expected([ids[0], ids[3]])
+    errors = {e.external_id: e for e in SourceFileLog.objects.filter(source=source, status="error")}
+    assert errors[str(ids[1])].retry and "tried again at the next sync" in errors[str(ids[1])].message
+    assert not errors[str(ids[2])].retry and "empty" in errors[str(ids[2])].message
+    cursor = source.cursor["after"]
+    assert cursor == int((START + dt.timedelta(hours=3)).timestamp()) - 1  # moved past both
+
+    page = Client()
+    page.force_login(world.athlete.user)
+    html = page.get(reverse("web:sources")).content.decode()
+    assert "Latest error" in html and "2 errors" in html
+
+    sync(source)
+    assert external_ids(world.athlete) == expected(ids[:2] + ids[3:])
+    entries = list(SourceFileLog.objects.filter(source=source, external_id=str(ids[1])))
+    assert [e.status for e in entries] == ["imported"]  # the transient error was replaced
+    assert SourceFileLog.objects.filter(source=source, external_id=str(ids[2])).count() == 1
+    calls = strava.calls_to("/streams")
+    assert calls.count(f"/api/v3/activities/{ids[1]}/streams") == 4  # three broken, one good
+    assert calls.count(f"/api/v3/activities/{ids[2]}/streams") == 1  # permanent: never again
+    assert calls.count(f"/api/v3/activities/{ids[0]}/streams") == 1
+    assert strava.calls_to(f"/api/v3/activities/{ids[1]}").count(f"/api/v3/activities/{ids[1]}") == 1
+    sync(source)
+    assert len(strava.calls_to("/streams")) == len(calls)  # a third sync fetches nothing
+    assert Activity.objects.filter(athlete=world.athlete).count() == 3
+
+
+# --- bad input (issue §9) -------------------------------------------------------------------------------------
+
+
+def test_a_list_that_is_not_an_array_stops_the_sync_with_a_logged_reason(strava, world):
+    ids = strava.seed(2, start=START)
+    source = connect(world.athlete, strava)
+    strava.faults[1] = b'{"activities": []}'
+    sync(source)
+    assert source.status == SourceStatus.NEEDS_ATTENTION and "not a JSON array" in source.status_reason
+    entry = SourceFileLog.objects.get(source=source)
+    assert entry.name == "Strava sync" and "not a JSON array" in entry.message
+    assert source.cursor.get("after", 0) == 0
+    sync(source)  # the same stop again would be logged once; this time the list is fine
+    assert external_ids(world.athlete) == expected(ids)
+
+
+def test_the_same_stop_is_logged_once_per_change(strava, world):
+    source = connect(world.athlete, strava)
+    strava.faults[1] = strava.faults[2] = b'"not a list"'
+    sync(source)
+    sync(source)
+    assert SourceFileLog.objects.filter(source=source, name="Strava sync").count() == 1
+
+
+def test_list_entries_with_missing_or_bad_ids_are_logged_and_skipped(strava, world):
+    import json
+
+    good = strava.seed(2, start=START)
+    first, second = (strava.activities[i] for i in good)
+    nameless = {**first, "name": "no id here"}
+    del nameless["id"]
+    broken = [first, nameless, {**first, "id": "17000000001x"}, {**first, "id": True}, "a string", second]
+    source = connect(world.athlete, strava)
+    strava.faults[1] = json.dumps(broken).encode()
+    sync(source)
+    assert external_ids(world.athlete) == expected(good)
+    messages = list(
+        SourceFileLog.objects.filter(source=source, status="error").values_list("message", flat=True)
+    )
+    assert len(messages) == 4
+    assert sum("field 'id' is missing or not an integer" in m for m in messages) == 3
+    assert any("is a str, not an object" in m for m in messages)
+    page = Client()
+    page.force_login(world.athlete.user)
+    html = page.get(reverse("web:sources")).content.decode()
+    assert "4 errors" in html and "Latest error" in html and "field &#x27;id&#x27;" in html
+    assert source.status == SourceStatus.ACTIVE
+
+
+def test_a_token_answer_without_access_token(strava, world):
+    from vault.sources.connectors.strava.oauth import strava_authorize_url
+
+    source = Source.objects.create(
+        athlete=world.athlete, kind=SourceKind.STRAVA, status=SourceStatus.RECONNECT
+    )
+    strava.token_answer = {"token_type": "Bearer", "expires_at": 1}
+    url = strava_authorize_url(source=source, redirect_uri="http://localhost/sources/strava/callback/")
+    callback = urlparse(httpx.get(url, follow_redirects=False).headers["location"])
+    Client().get(f"{callback.path}?{callback.query}")
+    source.refresh_from_db()
+    assert source.status == SourceStatus.RECONNECT and "has no access_token" in source.status_reason
+    assert "has no access_token" in SourceFileLog.objects.get(source=source).message
+
+    ids = strava.seed(1, start=START)
+    other = connect(world.other_athlete, strava, expires_in=60)
+    strava.token_answer = {"token_type": "Bearer", "access_token": None}  # the refresh answers nonsense
+    sync(other)
+    assert other.status == SourceStatus.NEEDS_ATTENTION and "has no access_token" in other.status_reason
+    assert other.secrets["access_token"] in strava.access_tokens  # the stored tokens were not overwritten
+    sync(other)
+    assert external_ids(world.other_athlete) == expected(ids)
+
+
+@pytest.mark.parametrize(
+    ("offset_s", "sport_type", "linked"),
+    [
+        (20, "Run", True),
+        (60, "Run", True),
+        (-60, "Run", True),
+        (61, "Run", False),
+        (-90, "Run", False),
+        (5, "Ride", False),
+    ],
+)
+def test_linking_needs_the_same_sport_within_60_seconds(strava, world, offset_s, sport_type, linked):
+    from_file = activity_import(athlete=world.athlete, data=gpx_bytes(0), filename="watch.gpx")
+    start = from_file.activity.start_time + dt.timedelta(seconds=offset_s)
+    summary, streams = make_activity(17_600_000_001, start, sport_type=sport_type)
+    strava.add(summary, streams)
+    source = connect(world.athlete, strava)
+    sync(source)
+    from_file.activity.refresh_from_db()
+    entry = SourceFileLog.objects.get(source=source, external_id="17600000001")
+    if linked:
+        assert from_file.activity.external_id == "17600000001" and entry.status == "duplicate"
+        assert Activity.objects.filter(athlete=world.athlete).count() == 1
+        assert not strava.calls_to("/streams")
+    else:
+        assert from_file.activity.external_id == "" and entry.status == "imported"
+        assert Activity.objects.filter(athlete=world.athlete).count() == 2

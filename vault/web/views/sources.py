@@ -5,6 +5,7 @@ Every action here calls the same services as the API (vault/api/sources.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from django.contrib import messages
@@ -47,14 +48,39 @@ def _athlete_of_request(request, public_id: str | None):
     return own_athlete(request.user)
 
 
+# How often a card's live part asks for news: often while something runs, less when idle (a watcher imports
+# without a job, and a periodic sync may start at any moment, so an idle card still asks).
+BUSY_POLL_SECONDS = 2
+IDLE_POLL_SECONDS = 5
+
+
 def _card_context(source) -> dict:
+    """What a card shows. `fingerprint` sums up everything that can change on it, so a poll that finds it
+    unchanged is answered with an empty 204 (nothing swapped, nothing re-rendered)."""
     job = selectors.running_job(source)
+    log = list(selectors.file_log(source))
+    last_error = selectors.latest_error(source) if getattr(source, "error_count", 0) else None
+    busy = job is not None or source.status == SourceStatus.SYNCING
+    state = [
+        source.status,
+        source.status_reason,
+        source.last_sync_at,
+        getattr(source, "imported_count", 0),
+        getattr(source, "duplicate_count", 0),
+        getattr(source, "error_count", 0),
+        [(e.pk, e.status, e.message) for e in log],
+        last_error.pk if last_error else None,
+        (job.pk, job.status, job.progress_done, job.progress_total, job.message) if job else None,
+    ]
     return {
         "source": source,
         "job": job,
         "badge": STATUS_BADGE.get(source.status, ""),
-        "polling": job is not None or source.status == SourceStatus.SYNCING,
-        "log": list(selectors.file_log(source)),
+        "log": log,
+        "log_length": selectors.FILE_LOG_LENGTH,
+        "last_error": last_error,
+        "poll_seconds": BUSY_POLL_SECONDS if busy else IDLE_POLL_SECONDS,
+        "fingerprint": hashlib.sha256(repr(state).encode()).hexdigest()[:16],
         "nrc_steps": TOKEN_STEPS,
     }
 
@@ -95,6 +121,7 @@ def source_add(request):
             created_by=request.user,
             path=request.POST.get("path", ""),
             token=request.POST.get("token", ""),
+            refresh_token=request.POST.get("refresh_token", ""),
         )
     except ValidationError as exc:
         messages.error(request, f"Not connected: {_errors_text(exc)}")
@@ -117,7 +144,17 @@ def source_add(request):
 @require_GET
 def source_card(request, source_id: int):
     source = selectors.source_for(request.user, source_id)
-    return render(request, "web/sources/_card.html", _card_context(source))
+    return render(request, "web/sources/_card.html", {"card": _card_context(source)})
+
+
+@login_required
+@require_GET
+def source_live(request, source_id: int):
+    """A card's live part and, out of band, its file log's rows; 204 when nothing changed since `v`."""
+    card = _card_context(selectors.source_for(request.user, source_id))
+    if request.GET.get("v") == card["fingerprint"]:
+        return HttpResponse(status=204)
+    return render(request, "web/sources/_live_update.html", {"card": card})
 
 
 @login_required
@@ -127,9 +164,8 @@ def source_run(request, source_id: int):
     source = selectors.source_for(request.user, source_id)
     services.source_sync_start(source=source, owner=request.user)
     if request.headers.get("HX-Request"):
-        return render(
-            request, "web/sources/_card.html", _card_context(selectors.source_for(request.user, source_id))
-        )
+        card = _card_context(selectors.source_for(request.user, source_id))
+        return render(request, "web/sources/_live_update.html", {"card": card})
     return redirect(_sources_url(source.athlete))
 
 
@@ -139,7 +175,11 @@ def source_token(request, source_id: int):
     """A fresh NRC token after the old one expired."""
     source = selectors.source_for(request.user, source_id)
     try:
-        services.source_update_token(source=source, token=request.POST.get("token", ""))
+        services.source_update_token(
+            source=source,
+            token=request.POST.get("token", ""),
+            refresh_token=request.POST.get("refresh_token", ""),
+        )
     except ValidationError as exc:
         messages.error(request, _errors_text(exc))
     else:
@@ -285,6 +325,7 @@ urlpatterns = [
     path("sources/", sources_page, name="sources"),
     path("sources/add/", source_add, name="source-add"),
     path("sources/<int:source_id>/card/", source_card, name="source-card"),
+    path("sources/<int:source_id>/live/", source_live, name="source-live"),
     path("sources/<int:source_id>/run/", source_run, name="source-run"),
     path("sources/<int:source_id>/token/", source_token, name="source-token"),
     path("sources/<int:source_id>/remove/", source_remove, name="source-remove"),

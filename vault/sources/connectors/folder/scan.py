@@ -60,8 +60,9 @@ class FolderScanner:
     def folder_problem(self) -> str | None:
         return services.folder_path_problem(str(self.folder))
 
-    def discover(self) -> int:
-        """Walk the folder (recursively) and queue every new or changed track file; returns how many."""
+    def discover(self, *, keep_going=None) -> int:
+        """Walk the folder (recursively) and queue every new or changed track file; returns how many. The walk
+        of a large tree stops early once `keep_going()` turns false (the source was removed)."""
         self.seen = seen = {
             path: FileState(size, mtime)
             for path, size, mtime in SeenFile.objects.filter(source=self.source).values_list(
@@ -70,6 +71,8 @@ class FolderScanner:
         }
         found = 0
         for root, dirs, files in os.walk(self.folder, onerror=lambda exc: None):
+            if keep_going is not None and not keep_going():
+                break
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             for name in files:
                 if not is_track_file(name):
@@ -174,14 +177,17 @@ class FolderScanner:
         self.seen[rel] = state
         return True
 
-    def import_ready(self, *, on_file=None, budget_s: float | None = None) -> int:
-        """Import the settled files (for at most `budget_s`; the rest stay pending for the next pass). Once the
-        source is removed every claim fails (its SeenFile rows went with it and new ones are refused by the
+    def import_ready(self, *, on_file=None, budget_s: float | None = None, keep_going=None) -> int:
+        """Import the settled files (for at most `budget_s`; the rest stay pending for the next pass), asking
+        `keep_going()` between files so the watcher can notice removed sources mid-burst. Once the source is
+        removed every claim fails anyway (its SeenFile rows went with it and new ones are refused by the
         foreign key), so nothing more is read."""
         count = 0
         deadline = None if budget_s is None else time.monotonic() + budget_s
         for rel in self.ready():
             if deadline is not None and time.monotonic() > deadline:
+                break
+            if keep_going is not None and not keep_going():
                 break
             if self.import_file(rel):
                 count += 1
@@ -198,6 +204,10 @@ def folder_check(scanner: FolderScanner) -> bool:
     if problem:
         if source.status != SourceStatus.NEEDS_ATTENTION or source.status_reason != problem:
             services.source_set_status(source=source, status=SourceStatus.NEEDS_ATTENTION, reason=problem)
+            # once per change, not every tick: the file log shows when the folder went away
+            services.source_log_stop(
+                source=source, name=source.path, message=f"folder not scanned: {problem}"
+            )
         return False
     if source.status == SourceStatus.NEEDS_ATTENTION:
         services.source_set_status(source=source, status=SourceStatus.ACTIVE, reason="")

@@ -1,10 +1,14 @@
 """The folder watcher: filesystem events (watchdog) plus a polling fallback, for every watched folder.
 
 One loop, ticking every TICK_SECONDS: it re-reads the watched-folder sources (so a new source is scanned at
-once and a removed one stops within a tick), checks each folder still exists (a vanished folder puts the
+once), checks each folder still exists (a vanished folder puts the
 card in "needs attention"; when it returns it is watched and scanned again), imports files whose size and
 mtime have settled, and every `poll_seconds` walks each folder in full, so NFS and SMB mounts, where events
 never arrive, are still picked up.
+
+A removed source must stop within a second even while another folder is busy (a burst of imports, a long
+walk), so removal is checked not only at the start of a tick but between files and directories too, at most
+every REMOVAL_CHECK_S (one indexed query).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ TICK_SECONDS = 0.5
 # sources and the other folders; what is left stays pending for the next tick.
 IMPORT_BUDGET_S = 2.0
 WALK = ""  # queued instead of a path when a whole directory arrived: its files need a walk
+REMOVAL_CHECK_S = 0.2
 
 
 class _Events(FileSystemEventHandler):
@@ -77,6 +82,7 @@ class FolderWatcher:
         self.watched: dict[int, _Watched] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._removal_checked = 0.0
 
     # lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> FolderWatcher:
@@ -115,9 +121,16 @@ class FolderWatcher:
         poll_every = self.poll_seconds or selectors.watch_poll_seconds()
         now = time.monotonic()
         for source_id, watched in list(self.watched.items()):
-            if self._stop.is_set() or source_id not in self.watched:
+            if self._stop.is_set():
                 return
+            if source_id not in self.watched:  # removed while an earlier folder of this tick was busy
+                continue
             scanner = watched.scanner
+
+            def keep_going(source_id=source_id) -> bool:
+                self._drop_removed()
+                return not self._stop.is_set() and source_id in self.watched
+
             available = folder_check(scanner)
             if not available:
                 if watched.available:
@@ -129,14 +142,14 @@ class FolderWatcher:
                 watched.available = True
                 self._schedule(watched)
                 watched.last_poll = now
-                scanner.discover()
+                scanner.discover(keep_going=keep_going)
             changed = watched.events.drain()
             if WALK in changed or now - watched.last_poll >= poll_every:
                 watched.last_poll = now
-                scanner.discover()
+                scanner.discover(keep_going=keep_going)
             for path in changed - {WALK}:
                 scanner.notice(path)
-            if scanner.import_ready(budget_s=IMPORT_BUDGET_S):
+            if scanner.import_ready(budget_s=IMPORT_BUDGET_S, keep_going=keep_going) and keep_going():
                 from vault.sources.services import source_mark_synced
 
                 source_mark_synced(source=scanner.source)
@@ -147,15 +160,34 @@ class FolderWatcher:
             s.pk: s for s in Source.objects.filter(kind=SourceKind.WATCHED_FOLDER).select_related("athlete")
         }
         for source_id in set(self.watched) - set(current):
-            watched = self.watched.pop(source_id)
-            watched.scanner.pending.clear()
-            self._unschedule(watched)
+            self._drop(source_id)
+        self._removal_checked = time.monotonic()
         for source_id, source in current.items():
             if source_id not in self.watched:
                 self.watched[source_id] = _Watched(source)
             else:
                 self.watched[source_id].scanner.source.status = source.status
                 self.watched[source_id].scanner.source.status_reason = source.status_reason
+
+    def _drop_removed(self) -> None:
+        """Let go of sources removed since the last look; cheap enough to call between files."""
+        now = time.monotonic()
+        if now - self._removal_checked < REMOVAL_CHECK_S or not self.watched:
+            return
+        self._removal_checked = now
+        alive = set(
+            Source.objects.filter(kind=SourceKind.WATCHED_FOLDER, pk__in=list(self.watched)).values_list(
+                "pk", flat=True
+            )
+        )
+        for source_id in set(self.watched) - alive:
+            self._drop(source_id)
+
+    def _drop(self, source_id: int) -> None:
+        watched = self.watched.pop(source_id)
+        watched.scanner.pending.clear()
+        self._unschedule(watched)
+        log.info("stopped watching %s (source %s removed)", watched.scanner.folder, source_id)
 
     def _schedule(self, watched: _Watched) -> None:
         if self.observer is None or watched.watch is not None:

@@ -3,6 +3,10 @@ to the newest one a previous pass completed (`known_newest_ms`), or to the end o
 The page a pass is on and the newest run it has seen are saved after every run, so an expired token or an
 outage stops the pass where it is and the next sync (after a fresh token) continues it; runs already in the
 file log are not fetched again.
+
+A run whose detail stays malformed after the retries is logged as a transient error and fetched again, by id,
+at the start of the next sync (the pass may have moved past it); unusable data (no series, wrong types) is
+permanent and reported once. Whatever stops a whole sync goes to the card and to the file log.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from vault.sources.connectors.nrc.client import (
     NrcBlocked,
     NrcClient,
     NrcError,
+    NrcMalformed,
     NrcNotFound,
     NrcTokenExpired,
 )
@@ -31,14 +36,27 @@ class SourceRemoved(Exception):
     pass
 
 
+SYNC_LOG_NAME = "Nike Run Club sync"
+
+
+def _stop(source: Source, status: str, reason: str) -> None:
+    services.source_set_status(source=source, status=status, reason=reason)
+    services.source_log_stop(source=source, name=SYNC_LOG_NAME, message=reason)
+
+
 def nrc_sync(*, source: Source, job, client: NrcClient | None = None) -> None:
-    token = source.secrets.get("access_token", "")
+    secrets = source.secrets
+    token = secrets.get("access_token", "")
     if not token:
         services.source_set_status(
             source=source, status=SourceStatus.RECONNECT, reason=f"no token: paste one. {TOKEN_STEPS}"
         )
         return
-    client = client or NrcClient(token=token)
+    client = client or NrcClient(
+        token=token,
+        refresh_token=secrets.get("refresh_token", ""),
+        on_tokens=lambda tokens: services.source_save_secrets(source=source, secrets=tokens),
+    )
     cursor = dict(source.cursor)
     known = int(cursor.get("known_newest_ms", 0))
     state = {
@@ -57,14 +75,30 @@ def nrc_sync(*, source: Source, job, client: NrcClient | None = None) -> None:
             raise SourceRemoved
 
     try:
+        attempted = _retry_transient(source, client)
+        done += len(attempted)
         seen_cursors = set()
+        resumed = state["page"] != "*"
         while True:
-            body = client.list_page(state["page"])
+            try:
+                body = client.list_page(state["page"])
+            except NrcNotFound:
+                if not resumed:
+                    raise
+                body = {"activities": []}
             activities = body.get("activities")
             if activities is None:
                 activities = []
             if not isinstance(activities, list):
                 raise NrcBadData("the activity list's field 'activities' is not a list")
+            if resumed and not activities:
+                # The saved cursor names a run Nike no longer knows (deleted since): the feed answers 404 or
+                # an empty page. Ending the pass here would skip every older run it had not reached, so walk
+                # again from the newest; runs already in the file log are not fetched again.
+                resumed = False
+                state["page"] = "*"
+                continue
+            resumed = False
             reached_known = False
             for item in activities:
                 if not services.source_exists(source):
@@ -75,7 +109,7 @@ def nrc_sync(*, source: Source, job, client: NrcClient | None = None) -> None:
                         reached_known = True
                         break
                     state["pass_newest_ms"] = max(state["pass_newest_ms"], start)
-                _sync_one(source, client, item)
+                _sync_one(source, client, item, attempted)
                 done += 1
                 save()
                 job_progress(job=job, done=done, message=f"{done} Nike Run Club activities processed")
@@ -93,17 +127,17 @@ def nrc_sync(*, source: Source, job, client: NrcClient | None = None) -> None:
         return
     except NrcTokenExpired as exc:
         reason = f"{exc}. {TOKEN_STEPS} The next sync continues where this one stopped."
-        services.source_set_status(source=source, status=SourceStatus.RECONNECT, reason=reason)
+        _stop(source, SourceStatus.RECONNECT, reason)
         job_progress(job=job, done=done, message=str(exc))
         return
     except NrcBlocked as exc:
         reason = f"{exc}; Nike may block this network. The next sync continues where this one stopped."
-        services.source_set_status(source=source, status=SourceStatus.NEEDS_ATTENTION, reason=reason)
+        _stop(source, SourceStatus.NEEDS_ATTENTION, reason)
         job_progress(job=job, done=done, message=reason)
         return
     except NrcError as exc:
         reason = f"{exc}; the next sync continues where this one stopped"
-        services.source_set_status(source=source, status=SourceStatus.NEEDS_ATTENTION, reason=reason)
+        _stop(source, SourceStatus.NEEDS_ATTENTION, reason)
         job_progress(job=job, done=done, message=reason)
         return
     finally:
@@ -116,17 +150,51 @@ def nrc_sync(*, source: Source, job, client: NrcClient | None = None) -> None:
     job_progress(job=job, done=done, total=done, message=f"{done} Nike Run Club activities processed")
 
 
-def _log_error(source: Source, activity_id: str, problem: str) -> None:
+def _log_error(source: Source, activity_id: str, problem: str, *, retry: bool = False) -> None:
     services.source_log(
         source=source,
         name=f"nrc-{activity_id}.json",
         status=FileStatus.ERROR,
         external_id=activity_id,
-        message=f"Nike Run Club activity {activity_id}: {problem}; skipped",
+        message=f"Nike Run Club activity {activity_id}: {problem}; "
+        + ("tried again at the next sync" if retry else "skipped"),
+        retry=retry,
     )
 
 
-def _sync_one(source: Source, client: NrcClient, item) -> None:
+def _retry_transient(source: Source, client: NrcClient) -> set[str]:
+    """Fetch again the runs an earlier sync could not read; returns the ids tried (not fetched again below)."""
+    attempted = set()
+    for activity_id in services.pending_retries(source):
+        attempted.add(activity_id)
+        _fetch_and_import(source, client, activity_id)
+        services.source_log_retried(source=source, external_id=activity_id)
+    return attempted
+
+
+def _fetch_and_import(source: Source, client: NrcClient, activity_id: str) -> None:
+    try:
+        detail = client.activity(activity_id)
+    except (NrcNotFound, NrcBadData) as exc:
+        _log_error(source, activity_id, str(exc), retry=isinstance(exc, NrcMalformed))
+        return
+    try:
+        recording = to_recording(detail)
+    except ActivityDataError as exc:
+        _log_error(source, activity_id, str(exc))
+        return
+    services.source_import(
+        source=source,
+        data=canonical_bytes(detail),
+        filename=f"nrc-{activity_id}.json",
+        external_id=activity_id,
+        recording=recording,
+        name=recording.name or "",
+        sport="running",
+    )
+
+
+def _sync_one(source: Source, client: NrcClient, item, attempted: set[str]) -> None:
     """Import one listed run, or log why not; only token, blocking and outage errors propagate."""
     if not isinstance(item, dict):
         services.source_log(
@@ -145,24 +213,10 @@ def _sync_one(source: Source, client: NrcClient, item) -> None:
             message=f"activity list entry: field 'id' is missing or not a string ({activity_id!r}); skipped",
         )
         return
-    if skip_reason(item) or SourceFileLog.objects.filter(source=source, external_id=activity_id).exists():
+    if skip_reason(item) or activity_id in attempted:
         return
-    try:
-        detail = client.activity(activity_id)
-    except (NrcNotFound, NrcBadData) as exc:
-        _log_error(source, activity_id, str(exc))
+    # done: any outcome but a transient error (which is fetched again)
+    if SourceFileLog.objects.filter(source=source, external_id=activity_id, retry=False).exists():
         return
-    try:
-        recording = to_recording(detail)
-    except ActivityDataError as exc:
-        _log_error(source, activity_id, str(exc))
-        return
-    services.source_import(
-        source=source,
-        data=canonical_bytes(detail),
-        filename=f"nrc-{activity_id}.json",
-        external_id=activity_id,
-        recording=recording,
-        name=recording.name or "",
-        sport="running",
-    )
+    attempted.add(activity_id)  # a pass restarted from the newest run does not fetch it again
+    _fetch_and_import(source, client, activity_id)

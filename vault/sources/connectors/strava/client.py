@@ -37,6 +37,10 @@ class StravaBadData(StravaError):
     """A body that is not the JSON the spec describes, still so after the retries (one activity's problem)."""
 
 
+class StravaMalformed(StravaBadData):
+    """The body did not parse as JSON, even after the retries: a transient fault, worth trying again later."""
+
+
 class StravaTokenStale(StravaError):
     """The access token needs a refresh but the caller asked not to refresh (a prefetch thread: refreshing
     writes the rotated tokens, which the sync's own thread does)."""
@@ -153,12 +157,16 @@ class StravaClient:
         self.http.close()
 
     # OAuth -------------------------------------------------------------------------------------------------
-    def authorize_url(self, *, redirect_uri: str, state: str, scope: str = "read,activity:read_all") -> str:
+    def authorize_url(
+        self, *, redirect_uri: str, state: str, scope: str = "read,activity:read_all", force: bool = False
+    ) -> str:
+        """`force` shows Strava's consent screen even where the athlete consented before: with "auto" Strava
+        silently grants again what was granted last time, unticked scopes included."""
         query = httpx.QueryParams(
             client_id=self.client_id,
             redirect_uri=redirect_uri,
             response_type="code",
-            approval_prompt="auto",
+            approval_prompt="force" if force else "auto",
             scope=scope,
             state=state,
         )
@@ -201,6 +209,13 @@ class StravaClient:
         body = self.get("/athlete/activities", {"after": after, "page": page, "per_page": per_page})
         if not isinstance(body, list):
             raise StravaBadData(f"the activity list (page {page}) is not a JSON array")
+        return body
+
+    def activity(self, activity_id: int) -> dict:
+        """One activity in detail (a superset of the list's summary), for retrying it outside the list."""
+        body = self.get(f"/activities/{activity_id}", {"include_all_efforts": "false"})
+        if not isinstance(body, dict):
+            raise StravaBadData(f"activity {activity_id} is not a JSON object")
         return body
 
     def streams(self, activity_id: int, *, refresh: bool = True) -> dict | None:
@@ -280,7 +295,7 @@ class StravaClient:
                     self.sleep(RETRY_DELAYS_S[attempt])
                     attempt += 1
                     continue
-                raise StravaBadData(f"GET {path}: Strava answered malformed JSON") from None
+                raise StravaMalformed(f"GET {path}: Strava answered malformed JSON") from None
 
     def token_expiring(self) -> bool:
         expires_at = int(self.tokens.get("expires_at") or 0)

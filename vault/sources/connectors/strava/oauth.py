@@ -44,7 +44,13 @@ def strava_authorize_url(*, source: Source, redirect_uri: str) -> str:
     source.oauth_nonce = secrets.token_urlsafe(18)
     source.save(update_fields=["oauth_nonce"])
     state = signing.dumps({"source": source.pk, "nonce": source.oauth_nonce}, salt=STATE_SALT)
-    return client_for().authorize_url(redirect_uri=redirect_uri, state=state, scope=REQUESTED_SCOPE)
+    # After a consent that left scopes unticked, "auto" would have Strava grant the same too-small set again
+    # without asking; force shows the consent screen so the athlete can tick them this time.
+    granted = source.config.get("scopes")
+    force = granted is not None and scope_problem(set(granted)) is not None
+    return client_for().authorize_url(
+        redirect_uri=redirect_uri, state=state, scope=REQUESTED_SCOPE, force=force
+    )
 
 
 def scope_problem(granted: set[str]) -> tuple[str, str] | None:
@@ -84,17 +90,16 @@ def strava_connect(*, state: str, code: str = "", scope: str = "", error: str = 
         source.oauth_nonce = ""  # single use, whatever happens next
         source.save(update_fields=["oauth_nonce"])
     if error:
-        services.source_set_status(
-            source=source,
-            status=SourceStatus.RECONNECT,
-            reason=f"Strava authorisation was not granted ({error})",
-        )
+        reason = f"Strava authorisation was not granted ({error})"
+        if error == "access_denied":
+            reason += ": you pressed Cancel on Strava's page. Press Connect Strava and Authorize to connect."
+        _refused(source, reason)
         return source
     granted = {part.strip() for part in scope.split(",") if part.strip()}
     try:
         answer = client_for(source).exchange_code(code)
     except StravaError as exc:
-        services.source_set_status(source=source, status=SourceStatus.RECONNECT, reason=str(exc))
+        _refused(source, str(exc))
         return source
     athlete = answer.get("athlete") if isinstance(answer.get("athlete"), dict) else {}
     source.config = {**source.config, "scopes": sorted(granted), "strava_athlete_id": athlete.get("id")}
@@ -105,3 +110,9 @@ def strava_connect(*, state: str, code: str = "", scope: str = "", error: str = 
     if status == SourceStatus.ACTIVE:
         services.source_sync_start(source=source, owner=source.created_by)
     return source
+
+
+def _refused(source: Source, reason: str) -> None:
+    """The card asks to reconnect and says why; the file log keeps it too (issue §9: card and log)."""
+    services.source_set_status(source=source, status=SourceStatus.RECONNECT, reason=reason)
+    services.source_log_stop(source=source, name="Strava authorisation", message=reason)

@@ -4,6 +4,10 @@ The list is read with only `after` (Strava then answers oldest first), so the cu
 of the last activity done; it is saved after each one, so a stop for any reason (rate limit, token, outage,
 removal) loses nothing and fetches nothing twice. Activities already in the file log are skipped before their
 streams are fetched, which covers two activities starting in the same second.
+
+One activity whose answer stays broken (malformed JSON after the retries) does not hold the cursor back: it
+is logged as a transient error and fetched again, by id, at the start of the next sync. Data that decodes but
+is unusable (empty streams, missing fields) is permanent: reported once, never fetched again.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from vault.sources import selectors, services
 from vault.sources.connectors.strava.client import (
     StravaBadData,
     StravaError,
+    StravaMalformed,
+    StravaNotFound,
     StravaRateLimited,
     StravaTokenStale,
     StravaUnauthorized,
@@ -96,11 +102,20 @@ class Planned:
         return self.item.get("manual") is not True
 
 
+SYNC_LOG_NAME = "Strava sync"
+
+
+def _stop(source: Source, status: str, reason: str) -> None:
+    """A problem that stops the whole sync: on the card and in the file log."""
+    services.source_set_status(source=source, status=status, reason=reason)
+    services.source_log_stop(source=source, name=SYNC_LOG_NAME, message=reason)
+
+
 def strava_sync(*, source: Source, job, client=None) -> None:
     try:
         client = client or client_for(source)
     except StravaError as exc:
-        services.source_set_status(source=source, status=SourceStatus.NEEDS_ATTENTION, reason=str(exc))
+        _stop(source, SourceStatus.NEEDS_ATTENTION, str(exc))
         return
     if not source.secrets.get("access_token"):
         services.source_set_status(
@@ -110,11 +125,12 @@ def strava_sync(*, source: Source, job, client=None) -> None:
     progress = Progress(job)
     prefetch = StreamsPrefetch(client)
     try:
+        attempted = _retry_transient(source, client, progress)
         page = 1
         after = int(source.cursor.get("after", 0))
         while True:
             items = client.list_activities(after=after, page=page, per_page=PER_PAGE)
-            _sync_page(source, prefetch, items, progress)
+            _sync_page(source, prefetch, items, progress, attempted)
             if len(items) < PER_PAGE:
                 break
             page += 1
@@ -125,14 +141,12 @@ def strava_sync(*, source: Source, job, client=None) -> None:
         _pause(source, job, exc, progress.done)
         return
     except StravaUnauthorized as exc:
-        services.source_set_status(
-            source=source, status=SourceStatus.RECONNECT, reason=f"{exc}. Connect Strava again."
-        )
+        _stop(source, SourceStatus.RECONNECT, f"{exc}. Connect Strava again.")
         progress.report(message=f"stopped: {exc}")
         return
     except StravaError as exc:
         reason = f"{exc}; the next sync continues from where this one stopped"
-        services.source_set_status(source=source, status=SourceStatus.NEEDS_ATTENTION, reason=reason)
+        _stop(source, SourceStatus.NEEDS_ATTENTION, reason)
         progress.report(message=f"stopped: {reason}")
         return
     finally:
@@ -174,18 +188,19 @@ class PageFacts:
     unlinked: list[tuple[dt.datetime, str]]
 
     @classmethod
-    def read(cls, source: Source, items: list) -> PageFacts:
+    def read(cls, source: Source, items: list, attempted: set[str] = frozenset()) -> PageFacts:
         ids, starts = [], []
         for item in items:
             if isinstance(item, dict) and isinstance(item.get("id"), int):
                 ids.append(str(item["id"]))
                 with contextlib.suppress(ActivityDataError):
                     starts.append(parse_start(item))
+        # done: any outcome but a transient error (that one is fetched again), or tried already in this sync
         logged = set(
-            SourceFileLog.objects.filter(source=source, external_id__in=ids).values_list(
+            SourceFileLog.objects.filter(source=source, external_id__in=ids, retry=False).values_list(
                 "external_id", flat=True
             )
-        )
+        ) | (set(ids) & attempted)
         unlinked = selectors.unlinked_activities(source.athlete, min(starts), max(starts)) if starts else []
         return cls(logged=logged, unlinked=unlinked)
 
@@ -193,10 +208,49 @@ class PageFacts:
         return any(s == sport and abs(t - start) <= services.LINK_WINDOW for t, s in self.unlinked)
 
 
-def _sync_page(source: Source, prefetch: StreamsPrefetch, items: list, progress: Progress) -> None:
+def _retry_transient(source: Source, client, progress: Progress) -> set[str]:
+    """Fetch again, by id, the activities an earlier sync could not read (the cursor is already past them).
+    Returns the ids tried, so the list below does not fetch one of them a second time in this sync."""
+    attempted: set[str] = set()
+    for external_id in services.pending_retries(source):
+        if not external_id.isdigit():  # only activities listed with an integer id are ever logged by id
+            continue
+        attempted.add(external_id)
+        _retry_one(source, client, external_id)
+        services.source_log_retried(source=source, external_id=external_id)
+        progress.step()
+    return attempted
+
+
+def _retry_one(source: Source, client, external_id: str) -> None:
+    label = {"id": external_id}
+    try:
+        item = client.activity(int(external_id))
+    except StravaNotFound:
+        _log_error(source, label, external_id, "no longer on Strava (deleted, or made private)")
+        return
+    except StravaBadData as exc:
+        _log_error(source, label, external_id, str(exc), retry=isinstance(exc, StravaMalformed))
+        return
+    planned = _plan(source, item, PageFacts.read(source, [item]))
+    if planned is None:
+        return
+    streams = None
+    if planned.needs_streams:
+        try:
+            streams = client.streams(planned.raw_id)
+        except StravaBadData as exc:
+            _log_error(source, item, external_id, str(exc), retry=isinstance(exc, StravaMalformed))
+            return
+    _import(source, planned, streams)
+
+
+def _sync_page(
+    source: Source, prefetch: StreamsPrefetch, items: list, progress: Progress, attempted: set[str]
+) -> None:
     """Each activity of one list page in order; while one is imported, the next one's streams download. A
     removed source is noticed when its cursor cannot be saved (and the importer refuses its files)."""
-    facts = PageFacts.read(source, items)
+    facts = PageFacts.read(source, items, attempted)
     upcoming = _plan(source, items[0], facts) if items else None
     for index, item in enumerate(items):
         current, upcoming = upcoming, None
@@ -205,7 +259,10 @@ def _sync_page(source: Source, prefetch: StreamsPrefetch, items: list, progress:
             try:
                 streams = prefetch.take(current.raw_id)
             except StravaBadData as exc:
-                _log_error(source, current.item, current.external_id, str(exc))
+                # malformed after the retries: try it again next sync; a wrong shape will not mend itself
+                retry = isinstance(exc, StravaMalformed)
+                _log_error(source, current.item, current.external_id, str(exc), retry=retry)
+                attempted.add(current.external_id)  # not again in this sync, should a later page relist it
                 fetched = False
         if index + 1 < len(items):
             upcoming = _plan(source, items[index + 1], facts)
@@ -286,13 +343,14 @@ def _import(source: Source, planned: Planned, streams: dict | None) -> None:
     )
 
 
-def _log_error(source: Source, item: dict, external_id: str, problem: str) -> None:
+def _log_error(source: Source, item: dict, external_id: str, problem: str, *, retry: bool = False) -> None:
     services.source_log(
         source=source,
         name=f"strava-{external_id}.json",
         status=FileStatus.ERROR,
         external_id=external_id,
-        message=f"{_label(item)}: {problem}; skipped",
+        message=f"{_label(item)}: {problem}; " + ("tried again at the next sync" if retry else "skipped"),
+        retry=retry,
     )
 
 
@@ -322,7 +380,13 @@ def _pause(source: Source, job, exc: StravaRateLimited, done: int) -> None:
         kind=SYNC_JOB_KIND,
         owner=job.owner,
         athlete=job.athlete,
-        params={"source_id": source.pk, "action": "sync", "resumes_job": job.pk},
+        # resume_at tells the stuck-sync check that this queued job is waiting, not lost
+        params={
+            "source_id": source.pk,
+            "action": "sync",
+            "resumes_job": job.pk,
+            "resume_at": resume_at.isoformat(),
+        },
         enqueue=False,
     )
     transaction.on_commit(lambda: run_job.schedule((follow_up.pk,), eta=resume_at.replace(tzinfo=None)))

@@ -1,10 +1,14 @@
 """A faithful local fake of Nike Run Club's unofficial API (specs/nrc.md §8) on loopback, for NRC_BASE_URL.
 
 JWT-shaped bearer tokens with iat/exp against a controllable clock; a seedable user with outdoor GPS runs
-(full, shuffled series with latitude first), treadmill runs, manual entries (uppercase ids), jogging, Nike
-Training Club sessions and deleted items; the before_id list (newest first, limit clamped to 30, `types` and
-`include_deleted` honoured) with every last-page style; detail at both paths; 401 with `error_id`; fault
-injection on the N-th call (429, 5xx, 403 HTML, malformed JSON) and hooks before a call.
+(full series), treadmill runs, manual entries (uppercase ids), jogging, Nike Training Club sessions and deleted
+items; the before_id list (newest first, `limit` clamped to 30 or refused with 400, `types` and
+`include_deleted` honoured) with every last-page style and unknown cursors as an empty page or a 404; detail at
+both paths with `metrics=ALL`, a comma list of types, or none, the metric order shuffled and latitude put
+first (each a toggle); the refresh endpoint (rotating or keeping the refresh token, 401 for an unknown one, a
+"refresh disabled" mode answering Nike's 403 HTML page); 401 with `error_id`; fault injection on the N-th GET
+(429, 5xx, 403 HTML, malformed JSON, a slow answer, any raw body) and hooks before a call. No rate-limit
+headers, as the real service.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ import datetime as dt
 import json
 import random
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
+
+from vault.sources.tests.fakes.common import client_gone
 
 APP = "com.nike.sport.running.ios"
 SOURCE = "com.nike.running.ios.iphone"
@@ -91,11 +98,9 @@ def make_run(
         _series("steps", "STEPS", [(t, t + 5000, 14.0) for t in times]),
         _series("speed", "KMH", [(t, t + 5000, 10.8) for t in times]),
     ]
-    random.Random(activity_id).shuffle(metrics)
-    if kind != "treadmill":  # latitude first: the index-0 bug of some exporters (nrc.md §4.1)
-        lats = _series("latitude", "DEG", [(t, t, 51.33 + i * 0.0001) for i, t in enumerate(times)])
-        lons = _series("longitude", "DEG", [(t, t, 12.34 + i * 0.0001) for i, t in enumerate(times)])
-        metrics = [lats, *metrics, lons]
+    if kind != "treadmill":  # stored last; the server's toggles decide the order it answers in
+        metrics.append(_series("latitude", "DEG", [(t, t, 51.33 + i * 0.0001) for i, t in enumerate(times)]))
+        metrics.append(_series("longitude", "DEG", [(t, t, 12.34 + i * 0.0001) for i, t in enumerate(times)]))
     detail["metrics"] = metrics
     detail["metric_types"] = [m["type"] for m in metrics]
     detail["moments"] = [
@@ -120,9 +125,19 @@ class FakeNrc:
             "empty_paging"  # "empty_paging" | "null" | "empty_string" | "trailing_empty_page"
         )
         self.max_limit = 30
-        self.faults: dict[int, str] = {}  # N-th call -> "429" | "500" | "403html" | "malformed" | "expire"
+        self.limit_mode = "clamp"  # "clamp" | "error" (400) for a `limit` above max_limit
+        self.unknown_cursor = "empty"  # "empty" page | "404"
+        self.shuffle_metrics = True  # metric order is arbitrary in the real feed
+        self.latitude_first = True  # the index-0 bug of some exporters (nrc.md §4.1)
+        # N-th GET -> "429" | "500" | "403html" | "malformed" | "expire" | "slow" | bytes (a raw 200 body)
+        self.faults: dict[int, str | bytes] = {}
+        self.slow_s = 2.0
         self.hooks: dict[int, callable] = {}
         self.calls = 0
+        self.refresh_tokens: dict[str, str] = {}  # refresh token -> user id (prn)
+        self.refresh_mode = "ok"  # "ok" | "disabled" (403 HTML, the frequent real breakage)
+        self.rotate_refresh = True  # False: the answer leaves refresh_token out (keep the old one)
+        self.refresh_calls: list[dict] = []
         self.served: list[str] = []  # ids of details answered in full (200 with series)
         self.requests: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
@@ -154,6 +169,11 @@ class FakeNrc:
         self.tokens[token] = iat + lifetime_s
         return token
 
+    def refresh_token(self) -> str:
+        token = uuid.uuid4().hex
+        self.refresh_tokens[token] = str(uuid.uuid4())
+        return token
+
     def expire_all(self) -> None:
         for token in self.tokens:
             self.tokens[token] = self.clock - 1
@@ -177,17 +197,67 @@ class FakeNrc:
 
             def _send(self, status, body, content_type="application/json"):
                 raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except (BrokenPipeError, ConnectionResetError):  # a client that timed out and hung up
+                    pass
 
             def do_GET(self):
                 with fake.lock:
                     fake._get(self)
 
+            def do_POST(self):
+                with fake.lock:
+                    fake._post(self)
+
         return Handler
+
+    def _post(self, handler) -> None:
+        url = urlparse(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        self.requests.append((url.path, {}))
+        if url.path != "/idn/shim/oauth/2.0/token":
+            return handler._send(404, {"error_id": str(uuid.uuid4()), "errors": [{"code": "NOT_FOUND"}]})
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = None
+        self.refresh_calls.append(body if isinstance(body, dict) else {})
+        if self.refresh_mode == "disabled":
+            return handler._send(403, ACCESS_DENIED, "text/html")
+        if not isinstance(body, dict) or body.get("grant_type") != "refresh_token":
+            return handler._send(400, {"errors": [{"code": "INVALID_REQUEST", "message": "bad grant"}]})
+        user = self.refresh_tokens.get(body.get("refresh_token", ""))
+        if user is None:
+            return handler._send(
+                401, {"errors": [{"code": "INVALID_GRANT", "message": "Invalid refresh token"}]}
+            )
+        answer = {"access_token": self.token(), "expires_in": "3600", "user_id": user, "token_type": "bearer"}
+        if self.rotate_refresh:
+            del self.refresh_tokens[body["refresh_token"]]
+            answer["refresh_token"] = uuid.uuid4().hex
+            self.refresh_tokens[answer["refresh_token"]] = user
+        return handler._send(200, answer)
+
+    def _ordered(self, detail: dict, wanted: str | None) -> dict:
+        """The detail as served: `metrics=ALL` all series, a comma list those types, absent none; in the
+        order the toggles ask for."""
+        if not wanted:
+            return {**detail, "metrics": []}
+        metrics = list(detail.get("metrics") or [])
+        if wanted != "ALL":
+            types = {part.strip() for part in wanted.split(",")}
+            metrics = [m for m in metrics if m.get("type") in types]
+        if self.shuffle_metrics:
+            random.Random(detail["id"]).shuffle(metrics)
+        if self.latitude_first:
+            metrics.sort(key=lambda m: m.get("type") != "latitude")  # stable: only latitude moves
+        return {**detail, "metrics": metrics}
 
     def _get(self, handler) -> None:
         url = urlparse(handler.path)
@@ -197,6 +267,14 @@ class FakeNrc:
         if self.calls in self.hooks:
             self.hooks[self.calls]()
         fault = self.faults.get(self.calls)
+        if fault == "slow":  # answered late; other requests are served meanwhile (the client may retry)
+            self.lock.release()
+            try:
+                time.sleep(self.slow_s)
+            finally:
+                self.lock.acquire()
+            if client_gone(handler):  # it timed out and hung up: nothing was delivered
+                return
         if fault == "expire":
             self.expire_all()
         if fault == "429":
@@ -218,10 +296,29 @@ class FakeNrc:
             )
         if fault == "malformed":
             return handler._send(200, b'{"activities": [{"id": ')
+        if isinstance(fault, bytes):
+            return handler._send(200, fault)
         path = url.path
         prefix = "/plus/v3/activities/before_id/v3/"
         if path.startswith(prefix):
-            return handler._send(200, self._list(unquote(path[len(prefix) :]), query))
+            try:
+                limit = int(query.get("limit", 30))
+            except ValueError:
+                limit = -1
+            if limit < 1 or (limit > self.max_limit and self.limit_mode == "error"):
+                return handler._send(
+                    400,
+                    {
+                        "error_id": str(uuid.uuid4()),
+                        "errors": [
+                            {"code": "INVALID_PARAMETER", "message": f"limit must be 1..{self.max_limit}"}
+                        ],
+                    },
+                )
+            page = self._list(unquote(path[len(prefix) :]), {**query, "limit": str(limit)})
+            if page is None:
+                return handler._send(404, {"error_id": str(uuid.uuid4()), "errors": [{"code": "NOT_FOUND"}]})
+            return handler._send(200, page)
         for detail_prefix in ("/sport/v3/me/activity/", "/plus/v3/activity/"):
             if path.startswith(detail_prefix):
                 detail = self.details.get(unquote(path[len(detail_prefix) :]))
@@ -229,13 +326,14 @@ class FakeNrc:
                     return handler._send(
                         404, {"error_id": str(uuid.uuid4()), "errors": [{"code": "NOT_FOUND"}]}
                     )
-                if query.get("metrics") != "ALL":
-                    return handler._send(200, {**detail, "metrics": []})
-                self.served.append(detail["id"])
-                return handler._send(200, detail)
+                served = self._ordered(detail, query.get("metrics"))
+                if query.get("metrics"):
+                    self.served.append(detail["id"])
+                return handler._send(200, served)
         return handler._send(404, {"error_id": str(uuid.uuid4()), "errors": [{"code": "NOT_FOUND"}]})
 
-    def _list(self, cursor: str, query: dict) -> dict:
+    def _list(self, cursor: str, query: dict) -> dict | None:
+        """One page; None for an unknown cursor in "404" mode."""
         limit = min(int(query.get("limit", 30)), self.max_limit)
         types = set(query.get("types", "").replace("%2C", ",").split(",")) - {""}
         items = sorted(self.details.values(), key=lambda d: d["start_epoch_ms"], reverse=True)
@@ -246,7 +344,7 @@ class FakeNrc:
         if cursor != "*":
             ids = [d["id"] for d in items]
             if cursor not in ids:
-                return {"activities": [], "paging": {}}
+                return None if self.unknown_cursor == "404" else {"activities": [], "paging": {}}
             items = items[ids.index(cursor) + 1 :]
         page = [{k: v for k, v in d.items() if k != "metrics"} | {"metrics": []} for d in items[:limit]]
         more = len(items) > limit

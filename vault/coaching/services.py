@@ -218,6 +218,14 @@ def _check_template_writer(coach) -> None:
         raise ValidationError({"coach": ["Only coaches (and admin) keep note templates."]})
 
 
+def _template_store(template: NoteTemplate, values: dict) -> NoteTemplate:
+    for field, value in values.items():
+        setattr(template, field, value)
+    template.full_clean(exclude=["coach"], validate_unique=False)
+    template.save()
+    return template
+
+
 @transaction.atomic
 def note_template_save(*, coach, name: str, body: str, domain: str = "general") -> NoteTemplate:
     """Create the coach's template of that name, or replace its text (the note form's "save as template")."""
@@ -226,11 +234,7 @@ def note_template_save(*, coach, name: str, body: str, domain: str = "general") 
     template = NoteTemplate.objects.filter(coach=coach, name=values["name"]).first() or NoteTemplate(
         coach=coach
     )
-    for field, value in values.items():
-        setattr(template, field, value)
-    template.full_clean(exclude=["coach"], validate_unique=False)
-    template.save()
-    return template
+    return _template_store(template, values)
 
 
 @transaction.atomic
@@ -240,10 +244,7 @@ def note_template_create(*, coach, name: str, body: str, domain: str = "general"
     values = _template_values(name=name, body=body, domain=domain)
     if _template_name_taken(coach, values["name"]):
         raise ValidationError({"name": [f"You already have a template named {values['name']!r}."]})
-    template = NoteTemplate(coach=coach, **values)
-    template.full_clean(exclude=["coach"], validate_unique=False)
-    template.save()
-    return template
+    return _template_store(NoteTemplate(coach=coach), values)
 
 
 @transaction.atomic
@@ -259,11 +260,7 @@ def note_template_update(*, template: NoteTemplate, by, **changes) -> NoteTempla
     )
     if _template_name_taken(template.coach, values["name"], other_than=template.pk):
         raise ValidationError({"name": [f"You already have a template named {values['name']!r}."]})
-    for field, value in values.items():
-        setattr(template, field, value)
-    template.full_clean(exclude=["coach"], validate_unique=False)
-    template.save()
-    return template
+    return _template_store(template, values)
 
 
 @transaction.atomic

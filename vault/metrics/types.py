@@ -8,7 +8,8 @@ Units are SI inside; conversion happens only at display (design.md §8). An athl
 (metric or imperial) picks the view: `display_value("weight", 68.4, "imperial")` is "150.8 lb" and
 `display_value("threshold_run_pace", 1000 / 245, "imperial")` is "6:34/mi". A metric type without an imperial
 view (watts, bpm, kJ, m² of CdA) reads the same in both. `display_distance`, `display_pace`, `display_speed`,
-`display_elevation` and `display_mass` do the same for quantities shown on pages.
+`display_elevation` and `display_mass` do the same for quantities shown on pages; `unit_scales` gives the
+numbers behind them for charts that plot in the reader's units.
 """
 
 from __future__ import annotations
@@ -360,33 +361,72 @@ def display_value(metric_type: str, value: float, system: str | None = METRIC) -
 # --- quantities shown on pages (activities, races, plans): stored SI, shown in the athlete's units.
 
 
-def display_distance(metres: float, system: str | None = METRIC, *, decimals: int = 2) -> str:
-    if _is_imperial(system):
-        return f"{metres / units.METRES_PER_MILE:.{decimals}f} mi"
-    return f"{metres / 1000:.{decimals}f} km"
+@dataclass(frozen=True)
+class UnitScales:
+    """How a unit system shows the quantities of pages and charts: distances and paces per `*_m` metres,
+    speeds and heights as the stored value times `*_scale`. Charts plot with the same numbers."""
+
+    distance_m: float
+    distance: str
+    pace_m: float
+    pace: str
+    swim_pace_m: float
+    swim_pace: str
+    speed_scale: float
+    speed: str
+    elevation_scale: float
+    elevation: str
+
+
+_SCALES = {
+    METRIC: UnitScales(1000.0, "km", 1000.0, "km", 100.0, "100m", 3.6, "km/h", 1.0, "m"),
+    IMPERIAL: UnitScales(
+        units.METRES_PER_MILE,
+        "mi",
+        units.METRES_PER_MILE,
+        "mi",
+        100 * units.METRES_PER_YARD,
+        "100yd",
+        3600 / units.METRES_PER_MILE,
+        "mph",
+        FEET_PER_M,
+        "ft",
+    ),
+}
+
+
+def unit_scales(system: str | None = METRIC) -> UnitScales:
+    return _SCALES[IMPERIAL if _is_imperial(system) else METRIC]
+
+
+def display_distance(
+    metres: float, system: str | None = METRIC, *, decimals: int = 2, trim: bool = False
+) -> str:
+    """ "10.00 km" / "6.21 mi"; `trim` drops trailing zeros for distances named rather than measured ("1.5 km")."""
+    scale = unit_scales(system)
+    text = f"{metres / scale.distance_m:.{decimals}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} {scale.distance}"
 
 
 def display_pace(speed_m_per_s: float, system: str | None = METRIC, *, swim: bool = False) -> str:
     """A speed as the pace runners (per km / mi) or swimmers (per 100 m / 100 yd) read; "–" without one."""
     if not speed_m_per_s or speed_m_per_s <= 0 or not math.isfinite(speed_m_per_s):
         return "–"
-    if swim:
-        per_m, suffix = (100 * units.METRES_PER_YARD, "100yd") if _is_imperial(system) else (100.0, "100m")
-    else:
-        per_m, suffix = (units.METRES_PER_MILE, "mi") if _is_imperial(system) else (1000.0, "km")
+    scale = unit_scales(system)
+    per_m, suffix = (scale.swim_pace_m, scale.swim_pace) if swim else (scale.pace_m, scale.pace)
     return units.format_pace(per_m / speed_m_per_s, unit=f"/{suffix}")
 
 
 def display_speed(speed_m_per_s: float, system: str | None = METRIC, *, decimals: int = 1) -> str:
-    if _is_imperial(system):
-        return f"{speed_m_per_s * 3600 / units.METRES_PER_MILE:.{decimals}f} mph"
-    return f"{units.km_per_h(speed_m_per_s):.{decimals}f} km/h"
+    scale = unit_scales(system)
+    return f"{speed_m_per_s * scale.speed_scale:.{decimals}f} {scale.speed}"
 
 
 def display_elevation(metres: float, system: str | None = METRIC) -> str:
-    if _is_imperial(system):
-        return f"{metres * FEET_PER_M:.0f} ft"
-    return f"{metres:.0f} m"
+    scale = unit_scales(system)
+    return f"{metres * scale.elevation_scale:.0f} {scale.elevation}"
 
 
 def display_mass(kg: float, system: str | None = METRIC, *, decimals: int = 1) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,15 @@ from trainingmath.running import BEST_EFFORT_DISTANCES_M, FRIEL_ZONES
 from vault.accounts.access import athlete_for
 from vault.activities import selectors
 from vault.activities.load import load_of
+from vault.metrics.selectors import display_units
+from vault.metrics.types import (
+    METRIC,
+    display_distance,
+    display_elevation,
+    display_pace,
+    display_speed,
+    unit_scales,
+)
 
 PAGE_SIZE = 25
 
@@ -33,19 +44,28 @@ def _duration(seconds) -> str:
     return units.format_duration(seconds)
 
 
-def _km(metres) -> str:
-    return f"{metres / 1000:.2f} km"
+PACE_SPORTS = ("running", "walking", "hiking")
 
 
-def _pace_or_speed(sport: str):
+def _distance(system: str):
+    return lambda metres: display_distance(metres, system)
+
+
+def _elevation(system: str):
+    return lambda metres: display_elevation(metres, system)
+
+
+def _pace_or_speed(sport: str, system: str = METRIC):
+    """Speeds as the sport reads them, in `system`: /100m or /100yd swims, /km or /mi runs, km/h or mph."""
+
     def show(speed) -> str:
         if not speed or speed <= 0:
             return "–"
         if sport == "swimming":
-            return units.format_pace_per_100m(speed)
-        if sport in ("running", "walking", "hiking"):
-            return units.format_pace_per_km(speed)
-        return f"{units.km_per_h(speed):.1f} km/h"
+            return display_pace(speed, system, swim=True)
+        if sport in PACE_SPORTS:
+            return display_pace(speed, system)
+        return display_speed(speed, system)
 
     return show
 
@@ -54,16 +74,16 @@ def _number(unit: str, digits: int = 0):
     return lambda value: f"{value:.{digits}f}{' ' + unit if unit else ''}"
 
 
-def _summary_fields(sport: str) -> list[tuple[str, str, object]]:
-    """(summary key, label, formatter) in the order a coach reads them."""
-    speed = _pace_or_speed(sport)
+def _summary_fields(sport: str, system: str = METRIC) -> list[tuple[str, str, object]]:
+    """(summary key, label, formatter in `system`) in the order a coach reads them."""
+    speed = _pace_or_speed(sport, system)
     speed_word = "speed" if sport == "cycling" else "pace"
     return [
         ("elapsed_s", "Elapsed time", _duration),
         ("moving_s", "Moving time", _duration),
-        ("distance_m", "Distance", _km),
-        ("elevation_gain_m", "Elevation gain", _number("m")),
-        ("elevation_loss_m", "Elevation loss", _number("m")),
+        ("distance_m", "Distance", _distance(system)),
+        ("elevation_gain_m", "Elevation gain", _elevation(system)),
+        ("elevation_loss_m", "Elevation loss", _elevation(system)),
         ("avg_speed_m_per_s", f"Average {speed_word}", speed),
         ("max_speed_m_per_s", f"Best {speed_word}", speed),
         ("avg_heart_rate", "Average heart rate", _number("bpm")),
@@ -111,22 +131,24 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def summary_rows(summary: dict, sport: str) -> list[tuple[str, str]]:
-    """(label, shown value) for the computed summary metrics the activity has."""
+def summary_rows(summary: dict, sport: str, system: str = METRIC) -> list[tuple[str, str]]:
+    """(label, shown value in `system`) for the computed summary metrics the activity has."""
     return [
         (label, show(summary[key]))
-        for key, label, show in _summary_fields(sport)
+        for key, label, show in _summary_fields(sport, system)
         if _is_number(summary.get(key))
     ]
 
 
-def file_comparison_rows(summary: dict, file_summary: dict, sport: str) -> list[tuple[str, str, str]]:
+def file_comparison_rows(
+    summary: dict, file_summary: dict, sport: str, system: str = METRIC
+) -> list[tuple[str, str, str]]:
     """(label, computed, the file's own) where the file's single session reports the same quantity."""
     sessions = file_summary.get("sessions") or []
     if len(sessions) != 1:  # multisport files report per leg; the computed summary is for the whole
         return []
     session = sessions[0]
-    by_key = {key: (label, show) for key, label, show in _summary_fields(sport)}
+    by_key = {key: (label, show) for key, label, show in _summary_fields(sport, system)}
     rows = []
     for file_key, key in FILE_SESSION_KEYS.items():
         file_value, computed = session.get(file_key), summary.get(key)
@@ -161,8 +183,9 @@ HR_ZONE_LABELS = [(zone, _FRIEL_NAMES.get(zone, "")) for zone, _ in FRIEL_ZONES[
 POWER_ZONE_LABELS = [(zone, name) for zone, name, _ in COGGAN_LEVELS]
 
 
-def best_effort_rows(efforts: dict | None) -> list[dict]:
-    """(distance, time, pace) for each best effort the activity has, shortest first."""
+def best_effort_rows(efforts: dict | None, system: str = METRIC) -> list[dict]:
+    """(distance, time, pace in `system`) for each best effort the activity has, shortest first; the
+    distance keeps its standard name ("5 km", "1 mile") in both systems."""
     rows = []
     for key, label in BEST_EFFORT_LABELS.items():
         seconds = (efforts or {}).get(key)
@@ -173,7 +196,7 @@ def best_effort_rows(efforts: dict | None) -> list[dict]:
                     "key": key,
                     "label": label,
                     "time": _duration(seconds),
-                    "pace": _pace_or_speed("running")(speed),
+                    "pace": display_pace(speed, system),
                 }
             )
     return rows
@@ -214,21 +237,27 @@ def power_curve_rows(curve: list | None) -> list[dict]:
     ]
 
 
-def personal_best_rows(athlete) -> list[dict]:
+def personal_best_rows(athlete, system: str = METRIC) -> list[dict]:
     return [
         {
             **best,
             "label": BEST_EFFORT_LABELS[best["key"]],
             "time": _duration(best["seconds"]),
-            "pace": _pace_or_speed("running")(best["distance_m"] / best["seconds"]),
+            "pace": display_pace(best["distance_m"] / best["seconds"], system),
         }
         for best in selectors.personal_best_efforts(athlete)
     ]
 
 
+def _chart_units(system: str) -> dict:
+    """What the charts (activity-detail.js) plot in: the page's unit system, the scales the text uses."""
+    return asdict(unit_scales(system))
+
+
 @login_required
 def activity_list(request, public_id: str):
     athlete = athlete_for(request.user, public_id)
+    system = display_units(request.user, athlete)  # metric or imperial, for display only
     form = ActivityFilterForm(request.GET or None, sports=selectors.sports_of(athlete))
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     activities = selectors.activities_of(
@@ -245,7 +274,7 @@ def activity_list(request, public_id: str):
                 "duration": _duration(activity.summary["elapsed_s"])
                 if activity.summary.get("elapsed_s")
                 else "–",
-                "distance": _km(activity.summary["distance_m"])
+                "distance": display_distance(activity.summary["distance_m"], system)
                 if activity.summary.get("distance_m")
                 else "–",
                 "load": load["load"] if load["load"] is not None else activity.summary.get("tss"),
@@ -264,7 +293,8 @@ def activity_list(request, public_id: str):
             "rows": rows,
             "query": query.urlencode(),
             "tz": athlete.tzinfo,
-            "personal_bests": personal_best_rows(athlete),
+            "personal_bests": personal_best_rows(athlete, system),
+            "units": system,
         },
     )
 
@@ -272,11 +302,12 @@ def activity_list(request, public_id: str):
 @login_required
 def activity_detail(request, activity_id: int):
     activity = selectors.activity_for(request.user, activity_id)
+    system = display_units(request.user, activity.athlete)
     laps = [
         {
             "number": lap.index + 1,
             "elapsed": _duration(lap.elapsed_s) if lap.elapsed_s is not None else "–",
-            "distance": _km(lap.distance_m) if lap.distance_m is not None else "–",
+            "distance": display_distance(lap.distance_m, system) if lap.distance_m is not None else "–",
             "avg_heart_rate": lap.summary.get("avg_heart_rate"),
             "avg_power": lap.summary.get("avg_power"),
         }
@@ -288,13 +319,17 @@ def activity_detail(request, activity_id: int):
         {
             "activity": activity,
             "athlete": activity.athlete,
-            "summary_rows": summary_rows(activity.summary, activity.sport),
-            "file_rows": file_comparison_rows(activity.summary, activity.file_summary, activity.sport),
+            "summary_rows": summary_rows(activity.summary, activity.sport, system),
+            "file_rows": file_comparison_rows(
+                activity.summary, activity.file_summary, activity.sport, system
+            ),
             "laps": laps,
             "tz": activity.athlete.tzinfo,
             "map_tile_url": settings.MAP_TILE_URL,
-            "pace_sport": activity.sport in ("running", "walking", "hiking", "swimming"),
-            "best_efforts": best_effort_rows(activity.summary.get("best_efforts")),
+            "pace_sport": activity.sport in (*PACE_SPORTS, "swimming"),
+            "units": system,
+            "chart_units": _chart_units(system),
+            "best_efforts": best_effort_rows(activity.summary.get("best_efforts"), system),
             "hr_zones": zone_rows(activity.summary.get("time_in_hr_zones_s"), HR_ZONE_LABELS),
             "power_zones": zone_rows(activity.summary.get("time_in_power_zones_s"), POWER_ZONE_LABELS),
             "power_curve": power_curve_rows(activity.summary.get("power_curve")),

@@ -25,7 +25,9 @@ from vault.calculators.assessments import ASSESSMENTS, assessment_record
 from vault.calculators.calculators import CALCULATORS, CalculatorInput, display_value, unit_of
 from vault.calculators.models import AssessmentKind, CalculatorType
 from vault.exports.exporters import flatten_outputs
+from vault.metrics.selectors import display_units
 from vault.metrics.services import has_active_coach
+from vault.metrics.templatetags.metric_tags import calculator_text
 
 PAGE_SIZE = 50
 
@@ -213,7 +215,8 @@ def calculator_page(request, public_id: str, calculator_type: str):
             "warnings": warnings,
             "other_errors": {name: why for name, why in errors.items() if name not in known},
             "outputs": [
-                (name, display_value(name, value)) for name, value in flatten_outputs(result.outputs).items()
+                (name, calculator_text(name, value, display_units(request.user, athlete)))
+                for name, value in flatten_outputs(result.outputs).items()
             ]
             if result is not None
             else None,

@@ -16,13 +16,16 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from trainingmath.units import format_duration, format_pace
+from trainingmath.units import format_duration
 from vault.accounts.access import athlete_for, can_manage_athlete
 from vault.calculators import selectors, services
-from vault.calculators.calculators import CALCULATORS, WIZARD_STEPS, display_value
+from vault.calculators.calculators import CALCULATORS, WIZARD_STEPS
 from vault.calculators.models import Race, RaceDistance, RacePriority, Sport
-from vault.calculators.readiness import race_readiness
+from vault.calculators.readiness import STEP_OF_METRIC, race_readiness
 from vault.exports.exporters import PLAN_HEADER, race_plan_row
+from vault.metrics.selectors import display_units
+from vault.metrics.templatetags.metric_tags import calculator_text
+from vault.metrics.types import METRIC, display_distance, display_pace, display_speed, display_value
 
 LEG_ROWS = 5
 
@@ -121,7 +124,10 @@ def _saved(request, race: Race, verb: str):
 def race_list(request, public_id: str):
     athlete = athlete_for(request.user, public_id)
     today = timezone.localdate(timezone=athlete.tzinfo)
+    system = display_units(request.user, athlete)
     races = list(selectors.races_of(athlete))
+    for race in races:
+        race.legs_shown = legs_text(race, system)
     return render(
         request,
         "web/races/list.html",
@@ -130,6 +136,7 @@ def race_list(request, public_id: str):
             "upcoming": sorted((r for r in races if r.date >= today), key=lambda r: r.date),
             "past": [r for r in races if r.date < today],
             "today": today,
+            "units": system,
         },
     )
 
@@ -172,16 +179,32 @@ def race_edit(request, race_id: int):
     return _form_response(request, "web/races/form.html", context, form)
 
 
-def _pace_100m(seconds: float) -> str:
-    return format_pace(seconds, unit="/100m")
+def legs_text(race: Race, system: str = METRIC) -> str:
+    """'swim 1.5 km / bike 40 km / run 10 km', or in miles for an imperial reader (stored in metres)."""
+    return " / ".join(
+        f"{leg['sport']} {display_distance(leg['distance_m'], system, trim=True)}" for leg in race.legs
+    )
 
 
-def _unit(unit: str, places: int = 0) -> Callable[[float], str]:
-    return lambda value: f"{value:.{places}f} {unit}"
+def _pace_100m(seconds: float, system: str = METRIC) -> str:
+    return display_pace(100 / seconds, system, swim=True)  # /100m, or /100yd for imperial
 
 
-# How the race page shows each plan column (same columns as plan.csv; the CSV keeps the plain numbers).
-PLAN_DISPLAY: dict[str, tuple[str, Callable[[Any], str]]] = {
+def _unit(unit: str, places: int = 0) -> Callable[[float, str], str]:
+    return lambda value, system=METRIC: f"{value:.{places}f} {unit}"
+
+
+def _time(seconds: float, system: str = METRIC) -> str:
+    return format_duration(seconds)
+
+
+def _text(value, system: str = METRIC) -> str:
+    return str(value)
+
+
+# How the race page shows each plan column in a unit system (same columns as plan.csv; the CSV keeps the
+# plain SI numbers).
+PLAN_DISPLAY: dict[str, tuple[str, Callable[[Any, str], str]]] = {
     "target_swim_pace_s_per_100m": ("Target swim pace", _pace_100m),
     "css_pace_s_per_100m": ("CSS", _pace_100m),
     "css_m_per_s": ("CSS speed", _unit("m/s", 3)),
@@ -189,14 +212,14 @@ PLAN_DISPLAY: dict[str, tuple[str, Callable[[Any], str]]] = {
     "target_bike_power_w": ("Target bike power", _unit("W")),
     "target_bike_np_w": ("Target bike NP", _unit("W")),
     "bike_tss": ("Bike TSS", _unit("TSS")),
-    "projected_bike_time_s": ("Projected bike time", format_duration),
+    "projected_bike_time_s": ("Projected bike time", _time),
     "cda_m2": ("CdA", _unit("m²", 3)),
-    "projected_total_time_s": ("Projected total time", format_duration),
-    "swim_s": ("Swim split", format_duration),
-    "t1_s": ("T1", format_duration),
-    "bike_s": ("Bike split", format_duration),
-    "t2_s": ("T2", format_duration),
-    "run_s": ("Run split", format_duration),
+    "projected_total_time_s": ("Projected total time", _time),
+    "swim_s": ("Swim split", _time),
+    "t1_s": ("T1", _time),
+    "bike_s": ("Bike split", _time),
+    "t2_s": ("T2", _time),
+    "run_s": ("Run split", _time),
     "swim_kcal": ("Swim calories", _unit("kcal")),
     "bike_kcal": ("Bike calories", _unit("kcal")),
     "run_kcal": ("Run calories", _unit("kcal")),
@@ -204,22 +227,62 @@ PLAN_DISPLAY: dict[str, tuple[str, Callable[[Any], str]]] = {
     "carbs_g_per_h": ("Carbohydrate", _unit("g/h")),
     "fluid_ml_per_h": ("Fluid", _unit("ml/h")),
     "sodium_mg_per_h": ("Sodium", _unit("mg/h")),
-    "fueling_summary": ("Fueling plan", str),
+    "fueling_summary": ("Fueling plan", _text),
 }
 
 
-def plan_display_rows(race: Race) -> list[tuple[str, str]]:
-    """(label, shown value) per plan column after the race identity; '' where the step has no result."""
+def _output(plan: dict, calculator_type: str, name: str):
+    result = plan.get(calculator_type)
+    value = result.outputs.get(name) if result is not None else None
+    return value if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else None
+
+
+def _average_speed(race: Race, plan: dict, sport: str, step: str, time: str, speed: str = "") -> float | None:
+    """The speed a step reports, else the one its projected time means over the race's legs of `sport`."""
+    speed_m_per_s = _output(plan, step, speed) if speed else None
+    if speed_m_per_s is None:
+        seconds, metres = _output(plan, step, time), race.leg_distance_m(sport)
+        speed_m_per_s = metres / seconds if seconds and metres else None
+    return speed_m_per_s
+
+
+def _target_bike_speed(race: Race, plan: dict, system: str) -> str:
+    speed = _average_speed(race, plan, "bike", "bike_plan", "bike_time_s", "avg_speed_m_per_s")
+    return display_speed(speed, system) if speed else ""
+
+
+def _target_run_pace(race: Race, plan: dict, system: str) -> str:
+    pace_s_per_km = _output(plan, "finish_time", "run_pace_s_per_km")
+    speed = (
+        1000 / pace_s_per_km if pace_s_per_km else _average_speed(race, plan, "run", "finish_time", "run_s")
+    )
+    return display_pace(speed, system) if speed else ""
+
+
+# Rows the plan derives for the page after a plan column: speeds and paces the crew reads on the course.
+PLAN_DERIVED = {
+    "projected_bike_time_s": ("Target bike speed", _target_bike_speed),
+    "run_s": ("Target run pace", _target_run_pace),
+}
+
+
+def plan_display_rows(race: Race, system: str = METRIC) -> list[tuple[str, str]]:
+    """(label, shown value in `system`) per plan column after the race identity, and the derived targets;
+    '' where the step has no result."""
+    plan = selectors.active_results_for_race(race)
     rows = []
     for header, value in zip(PLAN_HEADER, race_plan_row(race)):
         if header not in PLAN_DISPLAY:
             continue  # race identity: shown in the page heading
         label, show = PLAN_DISPLAY[header]
         try:
-            shown = "" if value in (None, "") else show(value)
-        except (TypeError, ValueError):  # a saved output of an unexpected kind: show it plainly
+            shown = "" if value in (None, "") else show(value, system)
+        except (TypeError, ValueError, ZeroDivisionError):  # a saved output of an unexpected kind: plainly
             shown = str(value)
         rows.append((label, shown))
+        if header in PLAN_DERIVED:
+            label, derive = PLAN_DERIVED[header]
+            rows.append((label, derive(race, plan, system)))
     return rows
 
 
@@ -235,6 +298,7 @@ def _when(race: Race) -> str:
 def race_detail(request, race_id: int):
     race = selectors.race_for(request.user, race_id)
     plan = selectors.active_results_for_race(race)
+    system = display_units(request.user, race.athlete)
     return render(
         request,
         "web/races/detail.html",
@@ -242,9 +306,11 @@ def race_detail(request, race_id: int):
             "athlete": race.athlete,
             "race": race,
             "plan_results": sorted(plan.values(), key=lambda r: r.calculator_type),
-            "plan_rows": plan_display_rows(race),
+            "plan_rows": plan_display_rows(race, system),
             "has_plan": bool(plan),
             "when": _when(race),
+            "legs": legs_text(race, system),
+            "units": system,
         },
     )
 
@@ -260,11 +326,22 @@ def race_delete(request, race_id: int):
     return redirect("web:race-list", public_id=athlete.public_id)
 
 
+def _readiness_value(metric, system: str) -> str:
+    """A readiness metric's latest value in `system`: the race's own step output, else the history entry."""
+    if metric.result is not None:
+        output = STEP_OF_METRIC[metric.metric][1]
+        return calculator_text(output, metric.result.outputs.get(output), system)
+    if metric.entry is not None:
+        return display_value(metric.entry.metric_type, metric.entry.value, system)
+    return ""
+
+
 @login_required
 def race_plan(request, race_id: int):
     """The seven-step wizard: each step done (date, key outputs) or pending, with readiness warnings."""
     race = selectors.race_for(request.user, race_id)
     plan = selectors.active_results_for_race(race)
+    system = display_units(request.user, race.athlete)
     readiness = race_readiness(race)
     history = {}
     for calculator_type in selectors.calculator_results_of(race.athlete, race=race).values_list(
@@ -282,7 +359,7 @@ def race_plan(request, race_id: int):
                 "label": calculator.label,
                 "result": result,
                 "key_outputs": [
-                    (name, display_value(name, result.outputs.get(name)))
+                    (name, calculator_text(name, result.outputs.get(name), system))
                     for name in calculator.key_outputs
                     if result is not None and name in result.outputs
                 ],
@@ -302,6 +379,9 @@ def race_plan(request, race_id: int):
             "race": race,
             "steps": steps,
             "readiness": readiness,
+            "readiness_rows": [(metric, _readiness_value(metric, system)) for metric in readiness["metrics"]],
+            "legs": legs_text(race, system),
+            "units": system,
             "done": sum(1 for step in steps if step["result"] is not None),
         },
     )
@@ -312,17 +392,17 @@ def race_plan_print(request, race_id: int):
     """One printable page for the support crew: targets, splits and the hour-by-hour fueling."""
     race = selectors.race_for(request.user, race_id)
     plan = selectors.active_results_for_race(race)
+    system = display_units(request.user, race.athlete)
     fueling = plan["fueling"].outputs if "fueling" in plan else {}
-    finish = plan["finish_time"].outputs if "finish_time" in plan else {}
-    run_pace = finish.get("run_pace_s_per_km")
     return render(
         request,
         "web/races/print.html",
         {
             "athlete": race.athlete,
             "race": race,
-            "plan_rows": [(label, value) for label, value in plan_display_rows(race) if value],
-            "run_pace": format_pace(run_pace) if run_pace else "",
+            "plan_rows": [(label, value) for label, value in plan_display_rows(race, system) if value],
+            "legs": legs_text(race, system),
+            "units": system,
             "schedule": fueling.get("schedule") or [],
             "missing": [CALCULATORS[step].label for step in WIZARD_STEPS if step not in plan],
         },

@@ -18,6 +18,9 @@
   const status = document.getElementById("charts-status");
   const paceSport = holder.dataset.pace === "1";
   const swim = holder.dataset.sport === "swimming";
+  // The page's unit system (views/activities.py, from vault.metrics.types.unit_scales): stored SI samples
+  // are plotted in the units the page's text uses (km or mi, /km or /mi, km/h or mph, m or ft).
+  const scale = JSON.parse(document.getElementById("chart-units").textContent);
   let streams = null; // what the charts show: the whole activity, or the zoomed window
   let overview = null; // the whole activity (thinned), kept to zoom back out
   let axis = "time";
@@ -45,21 +48,21 @@
     if (s.power) out.push({ key: "power", label: "Power", unit: "W", values: s.power, color: "#6a1b9a" });
     if (s.speed) {
       if (paceSport) {
-        const per = swim ? 100 : 1000;
+        const per = swim ? scale.swim_pace_m : scale.pace_m;
         const pace = s.speed.map((v) => (v && v > 0.3 ? per / v : null));
-        out.push({ key: "pace", label: swim ? "Pace /100 m" : "Pace /km", unit: "", values: pace, color: "#1565c0", invert: true, fmt: fmtDuration });
+        out.push({ key: "pace", label: "Pace /" + (swim ? scale.swim_pace : scale.pace), unit: "", values: pace, color: "#1565c0", invert: true, fmt: fmtDuration });
       } else {
-        out.push({ key: "speed", label: "Speed", unit: "km/h", values: s.speed.map((v) => (v == null ? null : v * 3.6)), color: "#1565c0" });
+        out.push({ key: "speed", label: "Speed", unit: scale.speed, values: s.speed.map((v) => (v == null ? null : v * scale.speed_scale)), color: "#1565c0" });
       }
     }
-    if (s.altitude) out.push({ key: "altitude", label: "Altitude", unit: "m", values: s.altitude, color: "#2e7d32" });
+    if (s.altitude) out.push({ key: "altitude", label: "Altitude", unit: scale.elevation, values: s.altitude.map((v) => (v == null ? null : v * scale.elevation_scale)), color: "#2e7d32" });
     if (s.cadence) out.push({ key: "cadence", label: "Cadence", unit: "", values: s.cadence, color: "#ef6c00" });
     return out.filter((c) => c.values.some((v) => v != null));
   }
 
   function xValues(axis) {
     const s = streams.streams;
-    if (axis === "distance" && s.distance) return s.distance.map((d) => (d == null ? null : d / 1000));
+    if (axis === "distance" && s.distance) return s.distance.map((d) => (d == null ? null : d / scale.distance_m));
     const t0 = overview.streams.timestamp.find((t) => t != null);
     return s.timestamp.map((t) => (t == null ? null : t - t0));
   }
@@ -105,11 +108,11 @@
         hooks: { setSelect: [(u) => { if (u.select.width > 5) requestZoom(u.posToVal(u.select.left, "x"), u.posToVal(u.select.left + u.select.width, "x"), xs, keep); }] },
         scales: { x: { time: false }, y: c.invert ? { dir: -1, range: paceRange } : {} },
         axes: [
-          { values: (u, ticks) => ticks.map((t) => (byDistance ? t.toFixed(1) + " km" : fmtDuration(t))) },
+          { values: (u, ticks) => ticks.map((t) => (byDistance ? t.toFixed(1) + " " + scale.distance : fmtDuration(t))) },
           c.fmt ? { values: (u, ticks) => ticks.map(c.fmt), size: 60 } : { size: 50 },
         ],
         series: [
-          { value: (u, v) => (v == null ? "" : byDistance ? v.toFixed(2) + " km" : fmtDuration(v)) },
+          { value: (u, v) => (v == null ? "" : byDistance ? v.toFixed(2) + " " + scale.distance : fmtDuration(v)) },
           { label: c.label, stroke: c.color, width: 1, spanGaps: false, value: (u, v) => (v == null ? "–" : c.fmt ? c.fmt(v) : Math.round(v)) },
         ],
       };
@@ -124,7 +127,7 @@
     pendingZoom = setTimeout(() => zoomTo(a, b, xs, keep), 0);
   }
 
-  // A selected x range (seconds or km) -> the time window it covers -> those samples at full detail.
+  // A selected x range (seconds, km or mi) -> the time window it covers -> those samples at full detail.
   // `xs` are the plotted x values and `keep` their sample indices in the current streams.
   function zoomTo(a, b, xs, keep) {
     let first = -1, last = -1;

@@ -21,7 +21,7 @@ test-only:
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml trackfiles/fit/_walk.c
 	@command -v $(PYTHON_VERSION) >/dev/null || { echo "Athlete Vault needs $(PYTHON_VERSION) on PATH (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
 	test -x $(PY) || $(PYTHON_VERSION) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

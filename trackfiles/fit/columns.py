@@ -310,7 +310,19 @@ def _combine(pieces: list[_Piece], count: int) -> np.ndarray:
     is_object = any(p.values.dtype == object for p in pieces)
     width = max(1 if p.values.ndim == 1 else p.values.shape[1] for p in pieces)
     shape = (count,) if width == 1 else (count, width)
-    out = np.full(shape, None, dtype=object) if is_object else np.full(shape, np.nan)
+    if is_object:
+        out = np.full(shape, None, dtype=object)
+    elif (
+        width == 1
+        and len({id(p.positions) for p in pieces}) == len(pieces)
+        and sum(len(p.positions) for p in pieces) == count
+    ):
+        # Pieces of different definitions hold disjoint rows (a record has one definition; the fields of one
+        # definition share its rows array), so when their sizes add up to the count they fill every row
+        # and the NaN fill pass is not needed.
+        out = np.empty(shape)
+    else:
+        out = np.full(shape, np.nan)
     for p in pieces:
         if width == 1:
             out[p.positions] = p.values

@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 import crcmod.predefined  # from crcmod-plus: the maintained crcmod fork, its C extension in every wheel
 import numpy as np
 
+try:  # the record walk in C (trackfiles/fit/_walk.c, built by `pip install`); the Python loop below otherwise
+    from trackfiles.fit._walk import walk as _c_walk
+except ImportError:  # pragma: no cover - a checkout whose extension was not built
+    _c_walk = None
+
 from trackfiles.errors import BadChecksum, DecodeError, TruncatedFile, UnsupportedFormat
 from trackfiles.fit.profile import (
     BASE_TYPE_MASK,
@@ -83,12 +88,15 @@ class _Scanner:
         self.definitions: list[Definition] = []
         self.local_defs: list[Definition | None] = [None] * 16
         # Total record size (header byte included) per header byte; 0 sends the record to the slow path.
-        self.sizes = [0] * 256
+        self.sizes = array.array("i", bytes(256 * array.array("i").itemsize))  # a buffer the C walk reads
         self.starts = array.array("q")  # appends as fast as a list, and numpy reads it without a copy
         self.seg_starts: list[int] = []  # index in `starts` where each local -> definition mapping begins
         self.seg_maps: list[list[int]] = []
         self.dev_registry: dict[tuple[int, int], DevField] = {}
         self.interned: dict[tuple, Definition] = {}
+        self.layouts_seen: dict[
+            bytes, Definition
+        ] = {}  # raw definition bytes (after the header) -> Definition
 
     # -- problems -------------------------------------------------------------------------------------------
     def problem(self, error: type[DecodeError], message: str) -> None:
@@ -191,12 +199,16 @@ class _Scanner:
         append = starts.append
         while True:
             # The hot loop: data records of known size.
-            while pos < end:
-                size = sizes[data[pos]]
-                if not size:
-                    break
-                append(pos)
-                pos += size
+            if _c_walk is not None:
+                found, pos = _c_walk(data, pos, end, sizes)
+                starts.frombytes(found)
+            else:
+                while pos < end:
+                    size = sizes[data[pos]]
+                    if not size:
+                        break
+                    append(pos)
+                    pos += size
             if pos >= end:
                 if pos > end:
                     last = starts.pop()
@@ -297,6 +309,16 @@ class _Scanner:
     def _definition(self, pos: int, end: int) -> int | None:
         data = self.data
         header = data[pos]
+        if not header & 0x20 and pos + 6 <= end:
+            # Writers that repeat a definition before every message (Wahoo, Apple Watch apps) repeat its exact
+            # bytes: a layout seen before is looked up, not parsed again. Developer layouts are always parsed,
+            # their meaning depends on the field descriptions read so far.
+            layout_end = pos + 6 + 3 * data[pos + 5]
+            if layout_end <= end:
+                known = self.layouts_seen.get(data[pos + 1 : layout_end])
+                if known is not None:
+                    self._set_local(header & 0x0F, known)
+                    return layout_end
         if pos + 6 > end:
             self.problem(
                 TruncatedFile, f"definition record at byte {pos} is cut off by the end of data at byte {end}"
@@ -347,7 +369,10 @@ class _Scanner:
                 size += field_size
                 if field_size:
                     dev_fields.append((num, field_size, dev_index, self.dev_registry.get((dev_index, num))))
-        self._set_local(header & 0x0F, self._intern(global_num, big_endian, fields, dev_fields, size, pos))
+        definition = self._intern(global_num, big_endian, fields, dev_fields, size, pos)
+        if not header & 0x20:
+            self.layouts_seen[data[pos + 1 : p]] = definition
+        self._set_local(header & 0x0F, definition)
         return p
 
     def _intern(
@@ -372,6 +397,8 @@ class _Scanner:
         return definition
 
     def _set_local(self, local: int, definition: Definition) -> None:
+        if self.local_defs[local] is definition:
+            return  # a definition repeated word for word: sizes and segment map already say this
         self.local_defs[local] = definition
         record_size = 0 if definition.global_num == MESG_FIELD_DESCRIPTION else 1 + definition.size
         sizes = self.sizes
@@ -379,7 +406,7 @@ class _Scanner:
             sizes[flags | local] = record_size
         if local < 4:
             first = 0x80 | (local << 5)
-            sizes[first : first + 32] = [record_size] * 32
+            sizes[first : first + 32] = array.array("i", [record_size]) * 32
         self._new_segment()
 
     def _new_segment(self) -> None:

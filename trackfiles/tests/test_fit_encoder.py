@@ -10,11 +10,21 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-import crcmod.predefined
 from garmin_fit_sdk import fit as sdk_fit
 from garmin_fit_sdk.profile import Profile
 
-crc16 = crcmod.predefined.mkCrcFun("crc-16")
+
+def crc16(data: bytes) -> int:
+    """CRC-16/ARC bit by bit, as the FIT SDK documents it: the encoder's own reference, independent of the
+    table-driven C implementation the decoder uses."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
 FIT_EPOCH_S = 631065600
 
 _STRUCT = {"B": "B", "b": "b", "H": "H", "h": "h", "I": "I", "i": "i", "Q": "Q", "q": "q", "f": "f", "d": "d"}

@@ -59,10 +59,24 @@ class SourceCreateSerializer(serializers.Serializer):
     token = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="nrc: the bearer token", write_only=True
     )
+    refresh_token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="nrc, optional: the refresh token, which renews an expired bearer token while Nike allows",
+        write_only=True,
+    )
 
 
 class SourceUpdateSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="nrc: a fresh bearer token", write_only=True)
+    refresh_token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="nrc, optional: a refresh token to keep with it (none given: none is kept)",
+        write_only=True,
+    )
 
 
 class FileLogSerializer(serializers.ModelSerializer):
@@ -71,7 +85,8 @@ class FileLogSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SourceFileLog
-        fields = ["name", "status", "message", "activity", "external_id", "at"]
+        # retry: a transient failure that the next sync fetches again (its entry is then replaced)
+        fields = ["name", "status", "message", "activity", "external_id", "retry", "at"]
 
 
 def strava_callback_url(request) -> str:
@@ -110,8 +125,9 @@ class SourceListView(generics.ListAPIView):
         summary="Connect a source",
         request=SourceCreateSerializer,
         responses={201: SourceSerializer},
-        description='{"kind": "watched_folder", "path": "/abs/path"}, {"kind": "nrc", "token": "..."} or '
-        '{"kind": "strava"} (answers with authorize_url: follow it through Strava\'s consent).',
+        description='{"kind": "watched_folder", "path": "/abs/path"}, {"kind": "nrc", "token": "..."} (and '
+        'optionally "refresh_token") or {"kind": "strava"} (answers with authorize_url: follow it through '
+        "Strava's consent).",
     )
     def post(self, request, public_id: str):
         athlete = athlete_for(request.user, public_id)
@@ -133,7 +149,7 @@ class SourceDetailView(APIView):
         source = selectors.source_for(request.user, source_id)
         incoming = SourceUpdateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        source = services.source_update_token(source=source, token=incoming.validated_data["token"])
+        source = services.source_update_token(source=source, **incoming.validated_data)
         return source_answer(request, source)
 
     @extend_schema(summary="Remove a source (its activities stay)", responses={204: None})

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -177,8 +177,38 @@ def source_mark_synced(*, source: Source) -> None:
     Source.objects.filter(pk=source.pk).update(last_sync_at=source.last_sync_at)
 
 
+SOURCE_EXISTS_SQL = (
+    "SELECT 1 FROM sources_source WHERE id = %s"  # Source._meta.db_table (checked in the tests)
+)
+
+
 def source_exists(source: Source) -> bool:
-    return Source.objects.filter(pk=source.pk).exists()
+    # Asked before every file or activity a connector imports: plain SQL, as building the ORM query cost
+    # several times what SQLite needs to answer it.
+    with connection.cursor() as cursor:
+        cursor.execute(SOURCE_EXISTS_SQL, [source.pk])
+        return cursor.fetchone() is not None
+
+
+def _log_entry(
+    *,
+    source: Source,
+    name: str,
+    status: str,
+    message: str = "",
+    external_id: str = "",
+    activity_id=None,
+    retry: bool = False,
+) -> SourceFileLog:
+    return SourceFileLog(
+        source_id=source.pk,
+        name=name[:500],
+        status=status,
+        message=message,
+        external_id=external_id,
+        activity_id=activity_id,
+        retry=retry,
+    )
 
 
 def source_log(
@@ -190,22 +220,44 @@ def source_log(
     external_id: str = "",
     activity_id=None,
     retry: bool = False,
+    cursor: dict | None = None,
 ) -> SourceFileLog | None:
     """Add a file-log entry; None if the source was removed meanwhile (the foreign key refuses the row).
-    `retry` marks a transient failure the next sync fetches again (see source_log_retried)."""
+    `retry` marks a transient failure the next sync fetches again (see source_log_retried). `cursor`, when
+    given, is saved with the entry in one transaction (see source_save_cursor): a sync's "this activity is
+    done" costs one commit, not two, and the entry and the cursor past it are never apart."""
     try:
         with transaction.atomic():
-            return SourceFileLog.objects.create(
-                source_id=source.pk,
-                name=name[:500],
+            entry = _log_entry(
+                source=source,
+                name=name,
                 status=status,
                 message=message,
                 external_id=external_id,
                 activity_id=activity_id,
                 retry=retry,
             )
+            entry.save(force_insert=True)
+            if cursor is not None:
+                source.cursor = cursor
+                if not source_save_cursor(source=source):
+                    return None  # removed: the foreign key would refuse the entry at the commit anyway
+            return entry
     except IntegrityError:
         return None
+
+
+def source_log_batch(*, source: Source, entries: list[SourceFileLog]) -> bool:
+    """Write the entries source_import collected (its `batch`) in one transaction; False if the source was
+    removed meanwhile (the foreign key refuses them, and they would have gone with it anyway)."""
+    if not entries:
+        return True
+    try:
+        with transaction.atomic():
+            SourceFileLog.objects.bulk_create(entries)
+    except IntegrityError:
+        return False
+    return True
 
 
 def source_log_stop(*, source: Source, name: str, message: str) -> SourceFileLog | None:
@@ -252,13 +304,30 @@ def source_import(
     name: str = "",
     sport: str = "",
     description: str = "",
+    cursor: dict | None = None,
+    check_source: bool = True,
+    batch: list[SourceFileLog] | None = None,
 ) -> SourceFileLog | None:
-    """Hand one file (or a connector's recording) to the import pipeline and log the outcome. An unexpected
-    failure is logged against the file and never stops the rest of a scan or sync."""
+    """Hand one file (or a connector's recording) to the import pipeline and log the outcome (with `cursor`,
+    saved in the same transaction: see source_log). None if the source was removed. An unexpected failure is
+    logged against the file and never stops the rest of a scan or sync.
+
+    `check_source=False` skips the check that the source still exists, for a caller that has just shown it
+    (a folder scanner whose claim the foreign key accepted). With `batch`, the entry is not written but added
+    to it, unsaved, for the caller to write with others (source_log_batch)."""
     from vault.activities.services import activity_import
 
-    if not source_exists(source):  # removed while this file was being fetched: import nothing more
+    if check_source and not source_exists(source):  # removed while this was fetched: import nothing more
         return None
+    if batch is not None and cursor is not None:
+        raise ValueError("a cursor is saved with its entry, which a batch writes only later")
+
+    def record(**fields) -> SourceFileLog | None:
+        if batch is None:
+            return source_log(source=source, cursor=cursor, **fields)
+        batch.append(_log_entry(source=source, **fields))
+        return batch[-1]
+
     try:
         outcome = activity_import(
             athlete=source.athlete,
@@ -275,8 +344,7 @@ def source_import(
         )
     except Exception as exc:  # the importer reports bad files as outcomes; anything else is logged per file
         log.exception("import of %s from source %s failed", filename, source.pk)
-        return source_log(
-            source=source,
+        return record(
             name=filename,
             status=FileStatus.ERROR,
             message=f"import failed: {type(exc).__name__}: {exc}",
@@ -285,8 +353,7 @@ def source_import(
             retry=bool(external_id) and isinstance(exc, OperationalError),
         )
     activity = getattr(outcome, "activity", None)
-    return source_log(
-        source=source,
+    return record(
         name=filename,
         status=outcome.status,
         message=outcome.message or "",

@@ -47,7 +47,7 @@ ROWS = [
         api_owner_coach_admin(200),
         method="patch",
         kwargs=_nrc_source,
-        data=lambda world: {"token": "fresh-token"},
+        data=lambda world: {"token": "fresh-token", "refresh_token": "fresh-refresh-token"},
     ),
     Row("api:source-detail", api_owner_coach_admin(204), method="delete", kwargs=_folder_source),
     Row("api:source-scan", api_owner_coach_admin(202), method="post", kwargs=_folder_source),

@@ -125,6 +125,31 @@ def test_nrc_token_is_encrypted_and_never_answered(
     )
 
 
+def test_nrc_takes_an_optional_refresh_token_on_connecting_and_on_a_fresh_token(signed_in, world, settings):
+    settings.NRC_BASE_URL = "http://127.0.0.1:9"  # nothing listens: the first sync fails, the tokens stay
+    response = signed_in.post(
+        _sources_url(world),
+        {"kind": "nrc", "token": "access-1", "refresh_token": " refresh-secret-1 "},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert "refresh-secret" not in response.content.decode()  # written, never answered
+    source = Source.objects.get()
+    assert "refresh-secret" not in source.secrets_encrypted
+    assert source.secrets == {"access_token": "access-1", "refresh_token": "refresh-secret-1"}
+    detail = reverse("api:source-detail", kwargs={"source_id": source.pk})
+    answer = signed_in.patch(
+        detail, {"token": "access-2", "refresh_token": "refresh-secret-2"}, format="json"
+    )
+    assert answer.status_code == 200 and "refresh-secret" not in answer.content.decode()
+    source.refresh_from_db()
+    assert source.secrets == {"access_token": "access-2", "refresh_token": "refresh-secret-2"}
+    # a fresh token pasted alone replaces both, as on the page: an old refresh token belongs to the old one
+    assert signed_in.patch(detail, {"token": "access-3"}, format="json").status_code == 200
+    source.refresh_from_db()
+    assert source.secrets == {"access_token": "access-3"}
+
+
 def test_strava_needs_credentials_first(signed_in, world, settings):
     settings.STRAVA_CLIENT_ID = settings.STRAVA_CLIENT_SECRET = ""
     response = signed_in.post(_sources_url(world), {"kind": "strava"}, format="json")
@@ -164,9 +189,14 @@ def test_file_log_is_newest_first_with_every_field(signed_in, world, tmp_path):
     )
     for name, status in (("a.fit", "imported"), ("b.fit", "duplicate"), ("c.fit", "error")):
         services.source_log(source=source, name=name, status=status, message=f"{name}: {status}")
+    services.source_log(
+        source=source, name="strava-1.json", status="error", message="malformed", external_id="1", retry=True
+    )
     rows = signed_in.get(reverse("api:source-files", kwargs={"source_id": source.pk})).json()["results"]
-    assert [r["name"] for r in rows] == ["c.fit", "b.fit", "a.fit"]
-    assert set(rows[0]) >= {"name", "status", "message", "activity", "at"}
+    assert [r["name"] for r in rows] == ["strava-1.json", "c.fit", "b.fit", "a.fit"]
+    assert set(rows[0]) >= {"name", "status", "message", "activity", "external_id", "retry", "at"}
+    # retry: a transient failure the next sync fetches again; every other entry is final
+    assert [r["retry"] for r in rows] == [True, False, False, False]
 
 
 def test_removing_a_source_keeps_its_activities(

@@ -211,6 +211,52 @@ def test_a_slowly_written_file_is_imported_once_complete(athlete, tmp_path, watc
     assert activity.original.size == len(content)
 
 
+def test_a_file_closed_by_its_writer_settles_sooner_than_one_left_open(
+    athlete, tmp_path, watcher_factory, monkeypatch
+):
+    monkeypatch.setattr(scan, "STABLE_SECONDS", 2.5)  # the full hold, for a file its writer keeps open
+    monkeypatch.setattr(scan, "CLOSED_STABLE_SECONDS", 0.3)
+    source = _folder_source(athlete, tmp_path)
+    watcher = watcher_factory(poll_seconds=3600)
+    wait_until(
+        lambda: source.pk in watcher.watched and watcher.watched[source.pk].watch is not None, what="watch"
+    )
+    with open(tmp_path / "open.gpx", "wb") as still_open:
+        still_open.write(gpx_bytes(60))
+        still_open.flush()
+        written = time.monotonic()
+        (tmp_path / "closed.gpx").write_bytes(gpx_bytes(61))
+        wait_until(lambda: _log(source), timeout=2.0, what="the closed file, before the full hold")
+        assert _log(source) == [("closed.gpx", "imported")]
+        # the open one waits the full hold (its size and mtime do not change meanwhile), still open
+        wait_until(lambda: len(_log(source)) == 2, what="the open file after the full hold")
+        assert time.monotonic() - written >= scan.STABLE_SECONDS
+    assert _log(source) == [("closed.gpx", "imported"), ("open.gpx", "imported")]
+
+
+def test_a_file_written_again_after_its_close_is_imported_once_complete(
+    athlete, tmp_path, watcher_factory, monkeypatch
+):
+    # a writer that closes the file and opens it again to append: the close alone does not settle it
+    monkeypatch.setattr(scan, "CLOSED_STABLE_SECONDS", 1.0)  # ten times the gap below
+    monkeypatch.setattr(scan, "STABLE_SECONDS", 1.5)
+    source = _folder_source(athlete, tmp_path)
+    watcher = watcher_factory(poll_seconds=3600)
+    wait_until(
+        lambda: source.pk in watcher.watched and watcher.watched[source.pk].watch is not None, what="watch"
+    )
+    content = gpx_bytes(62, points=200)
+    half = len(content) // 2
+    (tmp_path / "twice.gpx").write_bytes(content[:half])
+    time.sleep(0.1)
+    with open(tmp_path / "twice.gpx", "ab") as again:
+        again.write(content[half:])
+    wait_until(lambda: _log(source), what="the file")
+    time.sleep(0.5)
+    assert _log(source) == [("twice.gpx", "imported")]
+    assert Activity.objects.get(athlete=athlete).original.size == len(content)
+
+
 def test_a_burst_of_500_files(athlete, tmp_path, watcher_factory):
     source = _folder_source(athlete, tmp_path)
     watcher = watcher_factory(poll_seconds=3600)
@@ -334,3 +380,22 @@ def test_files_pending_when_the_source_is_removed_are_not_read(athlete, tmp_path
     assert scanner.import_ready() == 0
     assert not Activity.objects.filter(athlete=athlete).exists()
     assert not SeenFile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_close_speaks_for_a_file_only_as_it_was_then(world, tmp_path, quick_settle, monkeypatch):
+    monkeypatch.setattr(scan, "CLOSED_STABLE_SECONDS", 0.0)
+    source = _folder_source(world.athlete, tmp_path)
+    scanner = scan.FolderScanner(source)
+    done = tmp_path / "done.gpx"
+    done.write_bytes(gpx_bytes(90))
+    scanner.notice(str(done), (scan.file_state(done), time.monotonic()))
+    assert scanner.ready() == ["done.gpx"]  # closed and unchanged since: no need to wait the full hold
+    grown = tmp_path / "grown.gpx"
+    grown.write_bytes(gpx_bytes(91)[:100])
+    closed_then = (scan.file_state(grown), time.monotonic())
+    grown.write_bytes(gpx_bytes(91))  # written again after that close
+    scanner.notice(str(grown), closed_then)
+    assert scanner.ready() == ["done.gpx"]  # the close was of an older state: the full hold applies
+    time.sleep(0.35)
+    assert scanner.ready() == ["done.gpx", "grown.gpx"]

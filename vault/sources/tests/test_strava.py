@@ -16,6 +16,7 @@ from vault.jobs.models import Job, JobStatus
 from vault.jobs.services import job_create, job_run
 from vault.sources import services
 from vault.sources.connectors.strava import client as strava_client
+from vault.sources.connectors.strava import fetch as strava_fetch
 from vault.sources.connectors.strava import sync as strava_sync_module
 from vault.sources.connectors.strava.client import RateLimits, next_window_reset
 from vault.sources.models import Source, SourceFileLog, SourceKind, SourceStatus
@@ -36,6 +37,27 @@ def strava(settings, monkeypatch):
         settings.STRAVA_CLIENT_ID = fake.client_id
         settings.STRAVA_CLIENT_SECRET = fake.client_secret
         yield fake
+
+
+@pytest.fixture(params=["thread", "process"])
+def fetching(request, monkeypatch):
+    """Streams fetched by the sync's prefetch thread (short syncs) or by the helper process (long ones): each
+    test using this runs both ways and must end the same. The process is made to start with the first page
+    and be waited for, so that it is certain to answer."""
+    answers = []
+    if request.param == "process":
+        monkeypatch.setattr(strava_sync_module, "PROCESS_FROM", 1)
+        monkeypatch.setattr(strava_sync_module, "PROCESS_READY_WAIT_S", 30.0)
+        receive = strava_fetch.StreamsProcess.receive
+
+        def counted(self):
+            answers.append(receive(self))
+            return answers[-1]
+
+        monkeypatch.setattr(strava_fetch.StreamsProcess, "receive", counted)
+    yield request.param
+    if request.param == "process":
+        assert answers and None not in answers  # the process did answer, every time
 
 
 def connect(athlete, fake: FakeStrava, scopes=("read", "activity:read_all"), **token_kwargs) -> Source:
@@ -152,7 +174,7 @@ def test_declined_authorisation_and_a_wrong_client_secret(strava, world, setting
 # --- syncing ------------------------------------------------------------------------------------------------
 
 
-def test_full_then_incremental_sync(strava, world):
+def test_full_then_incremental_sync(strava, world, fetching):
     first = strava.seed(5, start=START)
     source = connect(world.athlete, strava)
     job = sync(source)
@@ -184,7 +206,7 @@ def test_pagination_ends(strava, world, monkeypatch, count):
     assert pages == [str(n) for n in range(1, count // 2 + 2)]
 
 
-def test_a_429_mid_sync_pauses_and_resumes_from_the_cursor(strava, world):
+def test_a_429_mid_sync_pauses_and_resumes_from_the_cursor(strava, world, fetching):
     ids = strava.seed(4, start=START)
     source = connect(world.athlete, strava)
     strava.faults[4] = "429"  # list, streams 1, streams 2, then the streams of the third: refused
@@ -208,7 +230,7 @@ def test_a_429_mid_sync_pauses_and_resumes_from_the_cursor(strava, world):
     assert len([c for c in streams_calls if str(ids[2]) in c]) == 2 and len(set(streams_calls)) == 4
 
 
-def test_usage_headers_are_respected_before_strava_refuses(strava, world):
+def test_usage_headers_are_respected_before_strava_refuses(strava, world, fetching):
     ids = strava.seed(4, start=START)
     strava.limits = {"overall": (200, 2000), "read": (3, 1000)}
     source = connect(world.athlete, strava)
@@ -244,7 +266,7 @@ def test_tokens_refresh_before_expiry_and_the_rotated_refresh_token_is_stored(st
     assert [p for m, p, q in strava.requests].count("/oauth/token") == 1
 
 
-def test_a_token_expiring_mid_sync_is_refreshed_and_the_sync_goes_on(strava, world):
+def test_a_token_expiring_mid_sync_is_refreshed_and_the_sync_goes_on(strava, world, fetching):
     ids = strava.seed(4, start=START)
     source = connect(world.athlete, strava)
     strava.hooks[3] = lambda: strava.advance(7 * 3600)  # the access token dies on Strava's clock
@@ -254,7 +276,7 @@ def test_a_token_expiring_mid_sync_is_refreshed_and_the_sync_goes_on(strava, wor
     assert source.secrets["access_token"] in strava.access_tokens
 
 
-def test_a_revoked_token_asks_to_reconnect_and_keeps_the_cursor(strava, world):
+def test_a_revoked_token_asks_to_reconnect_and_keeps_the_cursor(strava, world, fetching):
     ids = strava.seed(3, start=START)
     source = connect(world.athlete, strava)
 
@@ -276,7 +298,7 @@ def test_a_revoked_token_asks_to_reconnect_and_keeps_the_cursor(strava, world):
     assert [q for m, p, q in strava.requests if p == "/api/v3/athlete/activities"][-1]["after"] == str(cursor)
 
 
-def test_a_5xx_with_html_is_retried_and_a_lasting_outage_keeps_the_cursor(strava, world):
+def test_a_5xx_with_html_is_retried_and_a_lasting_outage_keeps_the_cursor(strava, world, fetching):
     ids = strava.seed(4, start=START)
     source = connect(world.athlete, strava)
     strava.faults[2] = "html503"  # once: retried
@@ -299,7 +321,7 @@ def test_a_5xx_with_html_is_retried_and_a_lasting_outage_keeps_the_cursor(strava
     assert external_ids(world.athlete) == expected(ids + more)
 
 
-def test_malformed_json_is_retried_then_reported_for_that_activity_only(strava, world):
+def test_malformed_json_is_retried_then_reported_for_that_activity_only(strava, world, fetching):
     ids = strava.seed(3, start=START)
     source = connect(world.athlete, strava)
     strava.faults[2] = "malformed"  # the first activity's streams once: the retry (call 3) gets good JSON
@@ -313,7 +335,7 @@ def test_malformed_json_is_retried_then_reported_for_that_activity_only(strava, 
 
 
 @pytest.mark.django_db(transaction=True)  # the fake removes the source from its own thread and connection
-def test_a_source_removed_during_a_sync(strava, world, monkeypatch):
+def test_a_source_removed_during_a_sync(strava, world, monkeypatch, fetching):
     monkeypatch.setattr(strava_sync_module, "PER_PAGE", 2)
     ids = strava.seed(5, start=START)
     source = connect(world.athlete, strava)
@@ -326,6 +348,11 @@ def test_a_source_removed_during_a_sync(strava, world, monkeypatch):
     assert not Source.objects.filter(pk=source.pk).exists()
 
 
+def test_the_existence_check_before_each_import_asks_the_source_table():
+    # services.source_exists is plain SQL (it runs before every import): it must name Source's table
+    assert services.SOURCE_EXISTS_SQL.split()[3] == Source._meta.db_table
+
+
 def sync_removed(source):
     job = job_create(kind=SYNC_JOB_KIND, params={"source_id": source.pk, "action": "sync"}, enqueue=False)
     job_run(job_id=job.pk)
@@ -333,7 +360,7 @@ def sync_removed(source):
     return job
 
 
-def test_bad_activity_data_is_logged_and_never_stops_the_sync(strava, world):
+def test_bad_activity_data_is_logged_and_never_stops_the_sync(strava, world, fetching):
     good = strava.seed(2, start=START)
     no_start, _ = make_activity(17_100_000_001, START + dt.timedelta(days=1))
     del no_start["start_date"]
@@ -619,7 +646,7 @@ def test_every_api_answer_carries_rate_limit_headers_with_the_default_limits(str
     assert "X-RateLimit-Limit" not in token_answer.headers
 
 
-def test_slow_answers_time_out_are_retried_then_reported(strava, world, monkeypatch):
+def test_slow_answers_time_out_are_retried_then_reported(strava, world, monkeypatch, fetching):
     monkeypatch.setattr(strava_client, "TIMEOUT", httpx.Timeout(0.3))
     strava.slow_s = 1.0
     ids = strava.seed(3, start=START)
@@ -642,7 +669,7 @@ def test_slow_answers_time_out_are_retried_then_reported(strava, world, monkeypa
 # --- transient failures are retried; permanent ones are reported once --------------------------------------
 
 
-def test_transient_failures_are_retried_next_sync_without_refetching_the_rest(strava, world):
+def test_transient_failures_are_retried_next_sync_without_refetching_the_rest(strava, world, fetching):
     ids = strava.seed(4, start=START)
     strava.streams[ids[2]] = {}  # decodes to nothing: permanent
     source = connect(world.athlete, strava)

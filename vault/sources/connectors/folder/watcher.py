@@ -4,7 +4,8 @@ One loop, ticking every TICK_SECONDS: it re-reads the watched-folder sources (so
 once), checks each folder still exists (a vanished folder puts the
 card in "needs attention"; when it returns it is watched and scanned again), imports files whose size and
 mtime have settled, and every `poll_seconds` walks each folder in full, so NFS and SMB mounts, where events
-never arrive, are still picked up.
+never arrive, are still picked up. Between ticks it wakes early when a pending file may have settled (or a
+writer closed one), so a file is imported when it is ready, not up to a tick later.
 
 A removed source must stop within a second even while another folder is busy (a burst of imports, a long
 walk), so removal is checked not only at the start of a tick but between files and directories too, at most
@@ -23,7 +24,13 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from vault.sources import selectors
-from vault.sources.connectors.folder.scan import FolderScanner, folder_check
+from vault.sources.connectors.folder.scan import (
+    CLOSED_STABLE_SECONDS,
+    FileState,
+    FolderScanner,
+    file_state,
+    folder_check,
+)
 from vault.sources.models import Source, SourceKind
 
 log = logging.getLogger(__name__)
@@ -37,11 +44,16 @@ REMOVAL_CHECK_S = 0.2
 
 
 class _Events(FileSystemEventHandler):
-    """Collects the paths events name; the watcher loop drains them (watchdog calls this from its thread)."""
+    """Collects the paths events name; the watcher loop drains them (watchdog calls this from its thread).
+    A path whose last event is "closed" (the writer closed it after writing) also carries its state just after
+    the close, which lets it settle sooner (scan.CLOSED_STABLE_SECONDS); any later write event drops that."""
 
-    def __init__(self):
+    def __init__(self, wake: threading.Event | None = None):
         self.lock = threading.Lock()
         self.paths: set[str] = set()
+        self.closed: dict[str, tuple[FileState, float]] = {}
+        self.first_close: float | None = None  # monotonic time of the earliest close not yet drained
+        self.wake = wake
 
     # Reads (ours included) raise "opened" and "closed_no_write"; only these can mean new content.
     CONTENT_EVENTS = frozenset({"created", "modified", "moved", "closed"})
@@ -54,19 +66,33 @@ class _Events(FileSystemEventHandler):
                 with self.lock:
                     self.paths.add(WALK)
             return
+        path = str(getattr(event, "dest_path", "") or event.src_path)
+        # stat here, in watchdog's thread, as close to the close as we get: a write after it changes the
+        # state, so the file is then judged by the full STABLE_SECONDS again
+        closed = (file_state(path), time.monotonic()) if event.event_type == "closed" else None
         with self.lock:
-            self.paths.add(str(getattr(event, "dest_path", "") or event.src_path))
+            self.paths.add(path)
+            if closed is None or closed[0] is None:
+                self.closed.pop(path, None)
+            else:
+                self.closed[path] = closed
+                if self.first_close is None:
+                    self.first_close = closed[1]
+        if closed is not None and self.wake is not None:
+            self.wake.set()
 
-    def drain(self) -> set[str]:
+    def drain(self) -> tuple[set[str], dict[str, tuple[FileState, float]]]:
         with self.lock:
             paths, self.paths = self.paths, set()
-        return paths
+            closed, self.closed = self.closed, {}
+            self.first_close = None
+        return paths, closed
 
 
 class _Watched:
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, wake: threading.Event | None = None):
         self.scanner = FolderScanner(source)
-        self.events = _Events()
+        self.events = _Events(wake)
         self.watch = None  # watchdog handle while the folder exists and events are on
         self.available = False
         self.last_poll = 0.0
@@ -81,6 +107,8 @@ class FolderWatcher:
         self.observer = Observer() if use_events else None
         self.watched: dict[int, _Watched] = {}
         self._stop = threading.Event()
+        # set by a close event (or stop): the wait before the next tick is worked out again
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._removal_checked = 0.0
 
@@ -92,6 +120,7 @@ class FolderWatcher:
 
     def stop(self, timeout: float = 10) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -106,7 +135,7 @@ class FolderWatcher:
                     self.tick()
                 except Exception:  # one bad tick (database busy, odd mount) must not kill the watcher
                     log.exception("folder watcher tick failed")
-                self._stop.wait(max(0.0, TICK_SECONDS - (time.monotonic() - started)))
+                self._pause(until=started + TICK_SECONDS)
         finally:
             for watched in self.watched.values():
                 self._unschedule(watched)
@@ -114,6 +143,23 @@ class FolderWatcher:
                 self.observer.stop()
                 self.observer.join(5)
             connection.close()
+
+    def _pause(self, *, until: float) -> None:
+        """Wait for the next tick: at `until`, or sooner when a pending file may have settled by then, or a
+        writer closed a file (which may settle sooner still). Computed once per tick from the scanners and again
+        on each close event, so a burst of events does not make extra ticks, only earlier ones."""
+        # only folders that are there: the files and events of a vanished one wait without being looked at
+        available = [w for w in self.watched.values() if w.available]
+        pending_due = [w.scanner.next_due() for w in available]
+        until = min([until, *(due for due in pending_due if due is not None)])
+        while not self._stop.is_set():
+            self._wake.clear()
+            closes = [w.events.first_close for w in available]
+            soonest = min([until, *(t + CLOSED_STABLE_SECONDS for t in closes if t is not None)])
+            remaining = soonest - time.monotonic()
+            if remaining <= 0:
+                return
+            self._wake.wait(remaining)
 
     # one pass ---------------------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -143,12 +189,12 @@ class FolderWatcher:
                 self._schedule(watched)
                 watched.last_poll = now
                 scanner.discover(keep_going=keep_going)
-            changed = watched.events.drain()
+            changed, closed = watched.events.drain()
             if WALK in changed or now - watched.last_poll >= poll_every:
                 watched.last_poll = now
                 scanner.discover(keep_going=keep_going)
             for path in changed - {WALK}:
-                scanner.notice(path)
+                scanner.notice(path, closed.get(path))
             if scanner.import_ready(budget_s=IMPORT_BUDGET_S, keep_going=keep_going) and keep_going():
                 from vault.sources.services import source_mark_synced
 
@@ -164,7 +210,7 @@ class FolderWatcher:
         self._removal_checked = time.monotonic()
         for source_id, source in current.items():
             if source_id not in self.watched:
-                self.watched[source_id] = _Watched(source)
+                self.watched[source_id] = _Watched(source, self._wake)
             else:
                 self.watched[source_id].scanner.source.status = source.status
                 self.watched[source_id].scanner.source.status_reason = source.status_reason

@@ -15,6 +15,7 @@ from django.conf import settings
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 REFRESH_MARGIN_S = 600  # refresh an access token this long before it expires
 RETRY_DELAYS_S = (1.0, 3.0)  # transient failures (5xx, broken JSON, network) are retried this often
+STREAM_KEYS = "time,latlng,distance,altitude,velocity_smooth,heartrate,cadence,watts,temp,moving"
 
 
 class StravaError(Exception):
@@ -103,6 +104,18 @@ class RateLimits:
         return reset
 
 
+def streams_path(activity_id: int) -> tuple[str, dict]:
+    """The API path and query of one activity's streams, keyed by type."""
+    return f"/activities/{activity_id}/streams", {"keys": STREAM_KEYS, "key_by_type": "true"}
+
+
+def streams_by_type(body) -> dict | None:
+    """A decoded streams answer keyed by type; None when it is neither an object nor an array."""
+    if isinstance(body, list):  # the array shape (each object with "type"), should a server send it
+        body = {item.get("type"): item for item in body if isinstance(item, dict)}
+    return body if isinstance(body, dict) else None
+
+
 def _fault_text(response: httpx.Response) -> str:
     """Strava's Fault body as one line, or what kind of body it was when it is not JSON."""
     content_type = response.headers.get("content-type", "")
@@ -149,6 +162,8 @@ class StravaClient:
         self.base_url = (base_url or settings.STRAVA_BASE_URL).rstrip("/")
         self.now = now
         self.sleep = sleep
+        # a client given its own transport (tests) must not have its requests sent by another process
+        self.own_http = http is None
         self.http = http or httpx.Client(timeout=TIMEOUT, headers={"Accept": "application/json"})
         self.limits = RateLimits()
         self.request_count = 0
@@ -218,42 +233,59 @@ class StravaClient:
             raise StravaBadData(f"activity {activity_id} is not a JSON object")
         return body
 
-    def streams(self, activity_id: int, *, refresh: bool = True) -> dict | None:
-        """The activity's streams keyed by type, or None when it has none (manual activities: 404)."""
-        keys = "time,latlng,distance,altitude,velocity_smooth,heartrate,cadence,watts,temp,moving"
+    def streams(self, activity_id: int, *, refresh: bool = True, answered=None) -> dict | None:
+        """The activity's streams keyed by type, or None when it has none (manual activities: 404).
+        `answered`: see get()."""
+        path, params = streams_path(activity_id)
         try:
-            body = self.get(
-                f"/activities/{activity_id}/streams", {"keys": keys, "key_by_type": "true"}, refresh=refresh
-            )
+            body = self.get(path, params, refresh=refresh, answered=answered)
         except StravaNotFound:
             return None
-        if isinstance(body, list):  # the array shape (each object with "type"), should a server send it
-            body = {item.get("type"): item for item in body if isinstance(item, dict)}
-        if not isinstance(body, dict):
+        streams = streams_by_type(body)
+        if streams is None:
             raise StravaBadData(f"the streams of activity {activity_id} are neither an object nor an array")
-        return body
+        return streams
 
-    def get(self, path: str, params: dict | None = None, *, refresh: bool = True):
+    def request_for(self, path: str, params: dict | None = None) -> dict:
+        """What get() would send for `path` now, for a helper process to send instead (fetch.py); the
+        caller has checked the token and the rate limits first, as get() does."""
+        return {
+            "url": f"{self.base_url}/api/v3{path}",
+            "params": params,
+            "headers": {**self.http.headers, **self._auth_header()},
+            "timeout": self.http.timeout,
+        }
+
+    def note_answer(self, headers: dict) -> None:
+        """Count an answer a helper process received for us (request_for) and read its rate-limit headers."""
+        self.request_count += 1
+        self.limits.update(httpx.Headers(headers))
+
+    def _auth_header(self) -> dict:
+        return {"Authorization": f"Bearer {self.tokens.get('access_token', '')}"}
+
+    def get(self, path: str, params: dict | None = None, *, refresh: bool = True, answered=None):
         """GET an /api/v3 path: fresh token, rate limits respected, one retry after a 401 with a refreshed
         token, transient failures retried, everything else raised as a StravaError. With refresh=False a
-        token that needs refreshing raises StravaTokenStale instead."""
+        token that needs refreshing raises StravaTokenStale instead. `answered` is the outcome of a first
+        attempt a helper process already made (an httpx.Response, or the httpx.TransportError it met): it is
+        judged, and retried if need be, exactly as one made here."""
         url = f"{self.base_url}/api/v3{path}"
         refreshed = False
         attempt = 0
         while True:
-            resume_at = self.limits.exhausted(self.now())
-            if resume_at is not None:
-                raise StravaRateLimited(f"Strava rate limit reached (usage {self._usage_text()})", resume_at)
-            if refresh:
-                self.ensure_fresh_token()
-            elif self.token_expiring():
-                raise StravaTokenStale("the access token needs a refresh")
-            response = self._send(
-                "GET",
-                url,
-                params=params,
-                headers={"Authorization": f"Bearer {self.tokens.get('access_token', '')}"},
-            )
+            if answered is None:
+                resume_at = self.limits.exhausted(self.now())
+                if resume_at is not None:
+                    raise StravaRateLimited(
+                        f"Strava rate limit reached (usage {self._usage_text()})", resume_at
+                    )
+                if refresh:
+                    self.ensure_fresh_token()
+                elif self.token_expiring():
+                    raise StravaTokenStale("the access token needs a refresh")
+            response = self._send("GET", url, params=params, headers=self._auth_header(), answered=answered)
+            answered = None
             self.limits.update(response.headers)
             status = response.status_code
             if status == 401:
@@ -315,11 +347,16 @@ class StravaClient:
                 parts.append(f"{label} {usage[0]}/{limit[0]} per 15 min, {usage[1]}/{limit[1]} per day")
         return "; ".join(parts) or "no usage headers"
 
-    def _send(self, method: str, url: str, **kwargs) -> httpx.Response:
+    def _send(self, method: str, url: str, *, answered=None, **kwargs) -> httpx.Response:
         attempt = 0
         while True:
             try:
                 self.request_count += 1
+                if answered is not None:  # the first attempt was made elsewhere (get())
+                    earlier, answered = answered, None
+                    if isinstance(earlier, Exception):
+                        raise earlier
+                    return earlier
                 return self.http.request(method, url, **kwargs)
             except httpx.TransportError as exc:
                 if attempt >= len(RETRY_DELAYS_S):

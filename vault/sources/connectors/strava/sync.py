@@ -1,8 +1,8 @@
 """One Strava sync: every activity after the cursor, oldest first, each through the import pipeline.
 
 The list is read with only `after` (Strava then answers oldest first), so the cursor is simply the start time
-of the last activity done; it is saved after each one, so a stop for any reason (rate limit, token, outage,
-removal) loses nothing and fetches nothing twice. Activities already in the file log are skipped before their
+of the last activity done; it is saved after each one (in the same transaction as its file-log entry), so a
+stop for any reason (rate limit, token, outage, removal) loses nothing and fetches nothing twice. Activities already in the file log are skipped before their
 streams are fetched, which covers two activities starting in the same second.
 
 One activity whose answer stays broken (malformed JSON after the retries) does not hold the cursor back: it
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ from vault.sources.connectors.strava.client import (
     StravaRateLimited,
     StravaTokenStale,
     StravaUnauthorized,
+    streams_path,
 )
+from vault.sources.connectors.strava.fetch import Prepared, StreamsProcess
 from vault.sources.connectors.strava.oauth import client_for, scope_problem
 from vault.sources.connectors.strava.recording import (
     ActivityDataError,
@@ -44,6 +47,12 @@ from vault.sources.selectors import SYNC_JOB_KIND
 
 PER_PAGE = 200  # Strava's maximum: fewest list calls against the rate limit
 PROGRESS_EVERY_S = 0.5
+# A page listing this many activities is worth the helper process (fetch.py): starting it costs a fraction of
+# a second, saved after a few dozen activities. Smaller syncs (the periodic ones) fetch in a thread.
+PROCESS_FROM = 50
+PROCESS_READY_WAIT_S = 0.0  # how long to wait for it to start; meanwhile the thread fetches (tests wait)
+
+log = logging.getLogger(__name__)
 
 
 class SourceRemoved(Exception):
@@ -54,38 +63,81 @@ class StreamsPrefetch:
     """Fetches the next activity's streams while the current one is imported, so the HTTP round trip overlaps
     the import. One request in flight, in list order, started only after the previous answer was taken: a
     refusal (rate limit, token, outage) stops the sync before anything later is asked for, exactly as without
-    it. Token refreshes write the rotated tokens, so they stay in the sync's own thread."""
+    it. Token refreshes write the rotated tokens, so they stay in the sync's own thread.
+
+    The request goes to a thread, or, for long syncs, to the helper process (fetch.py), which also decodes
+    the answer and builds the recording; whatever it does not answer cleanly is judged by the client here."""
 
     def __init__(self, client):
         self.client = client
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="strava-prefetch")
-        self.pending: tuple[int, Future] | None = None
+        self.process: StreamsProcess | None = None
+        self.process_tried = False
+        # (activity id, the thread's Future, or None when the request went to the process)
+        self.pending: tuple[int, Future | None] | None = None
 
-    def start(self, activity_id: int) -> None:
+    def expect(self, count: int) -> None:
+        """A page listed `count` activities: enough of them, and the helper process starts (once a sync).
+        Only for a client sending its own requests: one given another transport (tests) keeps the thread."""
+        if self.process_tried or count < PROCESS_FROM or not self.client.own_http:
+            return
+        self.process_tried = True
+        try:
+            self.process = StreamsProcess()
+        except Exception:  # no processes here (a sandbox, a daemonic worker): the thread does it all
+            log.warning("cannot start the Strava streams process; fetching in a thread", exc_info=True)
+
+    def start(self, activity_id: int, item: dict) -> None:
         self.client.ensure_fresh_token()
+        process = self.process
+        if (
+            process is not None
+            and process.usable(PROCESS_READY_WAIT_S)
+            and self.client.limits.exhausted(self.client.now()) is None  # else the thread raises it in turn
+        ):
+            process.send(self.client.request_for(*streams_path(activity_id)), item)
+            self.pending = (activity_id, None)
+            return
         self.pending = (activity_id, self.pool.submit(self.client.streams, activity_id, refresh=False))
 
-    def take(self, activity_id: int) -> dict | None:
+    def take(self, activity_id: int) -> dict | Prepared | None:
+        """The streams (None: it has none), or, from the process, the activity ready to import."""
         pending, self.pending = self.pending, None
         if pending is None or pending[0] != activity_id:
             self._settle(pending)
             return self.client.streams(activity_id)
+        if pending[1] is None:
+            return self._from_process(activity_id)
         try:
             return pending[1].result()
         except StravaTokenStale:
             self.client.refresh()
             return self.client.streams(activity_id)
 
+    def _from_process(self, activity_id: int) -> dict | Prepared | None:
+        answer = self.process.receive()
+        if answer is None:  # the process failed: fetch it here, as without it
+            return self.client.streams(activity_id)
+        if isinstance(answer, Prepared):
+            self.client.note_answer(answer.headers)
+            return answer
+        return self.client.streams(activity_id, answered=answer.outcome())
+
     def close(self) -> None:
         self._settle(self.pending)
         self.pending = None
         self.pool.shutdown(wait=True)
+        if self.process is not None:
+            self.process.close()
 
-    @staticmethod
-    def _settle(pending) -> None:
-        if pending is not None:
-            with contextlib.suppress(Exception):  # an answer nobody will use; its error does not matter
-                pending[1].result()
+    def _settle(self, pending) -> None:
+        if pending is None:
+            return
+        if pending[1] is None:  # the process's answer must be read, or it would be taken for the next one's
+            self.process.receive()
+            return
+        with contextlib.suppress(Exception):  # an answer nobody will use; its error does not matter
+            pending[1].result()
 
 
 @dataclass
@@ -251,6 +303,7 @@ def _sync_page(
     """Each activity of one list page in order; while one is imported, the next one's streams download. A
     removed source is noticed when its cursor cannot be saved (and the importer refuses its files)."""
     facts = PageFacts.read(source, items, attempted)
+    prefetch.expect(len(items))
     upcoming = _plan(source, items[0], facts) if items else None
     for index, item in enumerate(items):
         current, upcoming = upcoming, None
@@ -267,10 +320,13 @@ def _sync_page(
         if index + 1 < len(items):
             upcoming = _plan(source, items[index + 1], facts)
             if upcoming is not None and upcoming.needs_streams:
-                prefetch.start(upcoming.raw_id)
-        if current is not None and fetched:
-            _import(source, current, streams)
-        _advance_cursor(source, item)
+                prefetch.start(upcoming.raw_id, upcoming.item)
+        if (
+            current is None
+            or not fetched
+            or not _import(source, current, streams, cursor=_cursor_after(source, item))
+        ):
+            _advance_cursor(source, item)
         progress.step()
 
 
@@ -326,21 +382,37 @@ def _plan(source: Source, item, facts: PageFacts) -> Planned | None:
     return Planned(item=item, raw_id=raw_id, external_id=external_id, sport=sport)
 
 
-def _import(source: Source, planned: Planned, streams: dict | None) -> None:
-    try:
-        recording = to_recording(planned.item, streams)
-    except ActivityDataError as exc:
-        _log_error(source, planned.item, planned.external_id, str(exc))
-        return
-    services.source_import(
+def _import(
+    source: Source, planned: Planned, streams: dict | Prepared | None, *, cursor: dict | None = None
+) -> bool:
+    """Import one activity and log it; True when `cursor` was saved with the log entry (an activity that
+    cannot become a recording is logged as an error, and its caller moves the cursor). `streams` may come
+    already made into a recording by the helper process."""
+    if isinstance(streams, Prepared):
+        if streams.problem:
+            _log_error(source, planned.item, planned.external_id, streams.problem)
+            return False
+        recording, data = streams.recording, streams.data
+    else:
+        try:
+            recording = to_recording(planned.item, streams)
+        except ActivityDataError as exc:
+            _log_error(source, planned.item, planned.external_id, str(exc))
+            return False
+        data = canonical_bytes(planned.item, streams)
+    entry = services.source_import(
         source=source,
-        data=canonical_bytes(planned.item, streams),
+        data=data,
         filename=f"strava-{planned.external_id}.json",
         external_id=planned.external_id,
         recording=recording,
         name=planned.item.get("name") or "",
         sport=planned.sport,
+        cursor=cursor,
     )
+    if entry is None and cursor is not None:
+        raise SourceRemoved
+    return cursor is not None
 
 
 def _log_error(source: Source, item: dict, external_id: str, problem: str, *, retry: bool = False) -> None:
@@ -354,17 +426,25 @@ def _log_error(source: Source, item: dict, external_id: str, problem: str, *, re
     )
 
 
-def _advance_cursor(source: Source, item) -> None:
+def _cursor_after(source: Source, item) -> dict | None:
+    """The cursor once `item` is done; None when it has no usable start (the cursor then stays)."""
     try:
         start = parse_start(item) if isinstance(item, dict) else None
     except ActivityDataError:
-        return
+        return None
     if start is None:
-        return
+        return None
     # one second before: a second activity starting in the same second is listed again (and the file log
     # keeps the first from being fetched twice)
     after = max(int(source.cursor.get("after", 0)), int(start.timestamp()) - 1)
-    source.cursor = {**source.cursor, "after": after}
+    return {**source.cursor, "after": after}
+
+
+def _advance_cursor(source: Source, item) -> None:
+    cursor = _cursor_after(source, item)
+    if cursor is None:
+        return
+    source.cursor = cursor
     if not services.source_save_cursor(source=source):
         raise SourceRemoved
 

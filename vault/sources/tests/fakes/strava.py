@@ -234,6 +234,11 @@ class FakeStrava:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Strava keeps connections open (HTTP/1.1); every answer here carries its Content-Length. The
+            # headers and the body are two writes: without TCP_NODELAY the body would wait for a delayed ACK.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def log_message(self, *args):  # quiet
                 pass
 

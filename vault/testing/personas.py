@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from vault.accounts.models import AthleteProfile, CoachAthleteLink, Role, User
 
 PASSWORD = "correct-horse-battery-9"
 PERSONAS = ("athlete", "coach", "other_coach", "other_athlete", "admin", "anonymous")
+# The persona athlete lives in Madrid while the server runs on UTC: between 22:00 and midnight UTC her
+# calendar day is already the next one, and every date the app works out for her follows her day.
+ATHLETE_TIME_ZONE = "Europe/Madrid"
+
+
+def athlete_today() -> dt.date:
+    """Today on the persona athlete's calendar (what the app means by "today" for her)."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(ATHLETE_TIME_ZONE))
 
 
 def make_user(username: str, *, role: str = Role.ATHLETE, password: str = PASSWORD, **extra) -> User:
@@ -57,7 +69,7 @@ class World:
 def build_world() -> World:
     coach = make_user("coach_carla", role=Role.COACH)
     other_coach = make_user("coach_otto", role=Role.COACH)
-    athlete = make_athlete("ana_athlete", name="Ana Athlete", coach=coach, time_zone="Europe/Madrid")
+    athlete = make_athlete("ana_athlete", name="Ana Athlete", coach=coach, time_zone=ATHLETE_TIME_ZONE)
     other_athlete = make_athlete("oscar_other", name="Oscar Other", coach=other_coach)
     admin = make_user("admin_ada", role=Role.ADMIN)
     return World(

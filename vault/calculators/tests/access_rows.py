@@ -2,8 +2,6 @@
 
 import datetime as dt
 
-from django.utils import timezone
-
 from vault.calculators.tests.factories import make_plan, make_race
 from vault.testing.access_matrix import (
     Row,
@@ -11,6 +9,7 @@ from vault.testing.access_matrix import (
     api_owner_coach_admin,
     page_owner_coach_admin,
 )
+from vault.testing.personas import athlete_today
 
 
 def _athlete(world):
@@ -29,7 +28,7 @@ def _result(world):
 def _new_race(world):
     return {
         "name": "Harbour Sprint",
-        "date": str(timezone.localdate() + dt.timedelta(days=30)),
+        "date": str(athlete_today() + dt.timedelta(days=30)),
         "distance": "sprint",
         "priority": "B",
     }

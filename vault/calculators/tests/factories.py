@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from vault.calculators.models import CalculatorResult, Race
 from vault.calculators.services import calculator_result_save, race_create
+from vault.testing.personas import athlete_today
 
 # Plausible outputs of each plan step, in the output names of design.md §6 (the Olympic worked example).
 PLAN_OUTPUTS = {
@@ -44,7 +43,7 @@ PLAN_OUTPUTS = {
 def make_race(athlete, **overrides) -> Race:
     values = {
         "name": "Lake Olympic",
-        "date": timezone.localdate() + dt.timedelta(days=60),
+        "date": athlete_today() + dt.timedelta(days=60),
         "distance": "olympic",
         "priority": "A",
     }

@@ -5,16 +5,16 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from vault.calculators.assessments import assessment_record
 from vault.calculators.models import Assessment
 from vault.metrics.models import MetricHistory
 from vault.metrics.selectors import metric_value_on
+from vault.testing.personas import athlete_today
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = athlete_today()
 
 
 def test_a_coachs_css_test_writes_css_pace_in_force_at_once(world):

@@ -12,7 +12,7 @@ from vault.calculators.models import Race
 from vault.calculators.tests.factories import make_plan, make_race
 from vault.metrics.services import metric_entry_create
 from vault.testing.browser import sign_in
-from vault.testing.personas import PASSWORD, build_world
+from vault.testing.personas import PASSWORD, athlete_today, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ def test_coach_adds_a_race_fixing_a_field_error_then_exports_its_plan(page):
     page.goto(reverse("web:race-list", kwargs={"public_id": world.athlete.public_id}))
     page.get_by_role("link", name="Add a race").click()
 
-    page.fill("input[name=date]", (timezone.localdate() + dt.timedelta(days=50)).isoformat())
+    page.fill("input[name=date]", (athlete_today() + dt.timedelta(days=50)).isoformat())
     page.select_option("select[name=distance]", "half")
     page.click(".race-form button[type=submit]")
     error = page.locator('.field-error[data-field="name"]')
@@ -83,7 +83,7 @@ def test_athlete_adds_a_custom_duathlon_with_leg_rows(page):
     page.goto(reverse("web:race-create", kwargs={"public_id": world.athlete.public_id}))
     assert page.locator("fieldset.legs").is_hidden()  # a preset needs no legs
     page.fill("input[name=name]", "Spring Duathlon")
-    page.fill("input[name=date]", (timezone.localdate() + dt.timedelta(days=20)).isoformat())
+    page.fill("input[name=date]", (athlete_today() + dt.timedelta(days=20)).isoformat())
     page.select_option("select[name=distance]", "custom")
     assert page.locator("fieldset.legs").is_visible()
     for number, (sport, km) in enumerate((("run", "5"), ("bike", "20"), ("run", "2.5")), start=1):
@@ -101,7 +101,7 @@ def test_coach_runs_a_wizard_step_with_a_stale_warning_and_prints_the_plan(page)
         athlete=world.athlete,
         metric_type="weight",
         value=70.0,
-        recorded_on=timezone.localdate() - dt.timedelta(days=200),
+        recorded_on=athlete_today() - dt.timedelta(days=200),
         source="manual",
     )
     race = make_race(world.athlete, distance="sprint")

@@ -5,16 +5,16 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from vault.calculators.calculators import CALCULATORS
 from vault.calculators.models import CalculatorResult
 from vault.calculators.tests.factories import make_race
 from vault.metrics.services import metric_entry_create
+from vault.testing.personas import athlete_today
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = athlete_today()
 
 
 def _run(api_client, world, calculator_type, inputs, *, user=None, query=""):

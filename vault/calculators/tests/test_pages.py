@@ -4,17 +4,17 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from vault.calculators.models import CalculatorResult, Race
 from vault.calculators.services import calculator_result_save
 from vault.calculators.tests.factories import make_plan, make_race
 from vault.exports.exporters import PLAN_HEADER
+from vault.testing.personas import athlete_today
 from vault.web.views.races import PLAN_DISPLAY, plan_display_rows
 
 pytestmark = pytest.mark.django_db
 
-SOON = timezone.localdate() + dt.timedelta(days=40)
+SOON = athlete_today() + dt.timedelta(days=40)
 
 
 def _form(**overrides):
@@ -30,7 +30,7 @@ def _signed_in(client, user):
 
 def test_race_list_splits_upcoming_and_past(world, client):
     make_race(world.athlete, name="Next one", date=SOON)
-    make_race(world.athlete, name="Done one", date=timezone.localdate() - dt.timedelta(days=20))
+    make_race(world.athlete, name="Done one", date=athlete_today() - dt.timedelta(days=20))
     page = _signed_in(client, world.coach).get(
         reverse("web:race-list", kwargs={"public_id": world.athlete.public_id})
     )

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework import serializers
 
 from trainingmath import aero
@@ -19,11 +18,11 @@ from vault.calculators.readiness import race_readiness
 from vault.calculators.services import calculator_prefill, calculator_run
 from vault.calculators.tests.factories import make_race
 from vault.metrics.services import metric_entry_create
-from vault.testing.personas import make_athlete
+from vault.testing.personas import athlete_today, make_athlete
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = athlete_today()
 
 
 def _run(api_client, world, calculator_type, inputs, *, user=None, query=""):

@@ -3,15 +3,15 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from vault.calculators.models import PRESET_LEGS, Race
 from vault.calculators.services import race_create, race_delete, race_update
 from vault.calculators.tests.factories import make_plan, make_race
+from vault.testing.personas import athlete_today
 
 pytestmark = pytest.mark.django_db
 
-SOON = timezone.localdate() + dt.timedelta(days=45)
+SOON = athlete_today() + dt.timedelta(days=45)
 
 
 def _snapshot():
@@ -55,7 +55,7 @@ def test_custom_legs_are_kept_in_order(world):
     [
         ({"name": ""}, "name", "needs a name"),
         ({"name": "   "}, "name", "needs a name"),
-        ({"date": timezone.localdate() - dt.timedelta(days=400)}, "date", "more than a year ago"),
+        ({"date": athlete_today() - dt.timedelta(days=400)}, "date", "more than a year ago"),
         ({"date": "2026-02-30"}, "date", "is not a date"),
         ({"date": None}, "date", "required"),
         ({"distance": "custom", "legs": []}, "legs", "at least one leg"),
@@ -91,7 +91,7 @@ def test_a_race_exactly_a_year_ago_is_still_accepted(world):
     race = race_create(
         athlete=world.athlete,
         name="Last year",
-        date=timezone.localdate() - dt.timedelta(days=365),
+        date=athlete_today() - dt.timedelta(days=365),
         distance="sprint",
     )
     assert race.pk
@@ -107,7 +107,7 @@ def test_update_changes_fields_and_a_preset_switch_resets_legs(world):
 
 def test_editing_an_old_race_without_touching_its_date_is_allowed(world):
     race = make_race(world.athlete)
-    Race.objects.filter(pk=race.pk).update(date=timezone.localdate() - dt.timedelta(days=800))
+    Race.objects.filter(pk=race.pk).update(date=athlete_today() - dt.timedelta(days=800))
     race.refresh_from_db()
     race_update(race=race, notes="Finished in 2:21")
     race.refresh_from_db()

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from vault.calculators.calculators import WIZARD_STEPS
 from vault.calculators.models import CalculatorResult
@@ -13,10 +12,11 @@ from vault.calculators.services import calculator_prefill_report, calculator_run
 from vault.calculators.tests.factories import make_race
 from vault.exports.exporters import race_plan_row
 from vault.metrics.services import metric_entry_create
+from vault.testing.personas import athlete_today
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = athlete_today()
 EFFORTS = [
     {"duration_s": 120, "power_w": 420},
     {"duration_s": 480, "power_w": 330},

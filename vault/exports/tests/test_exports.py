@@ -13,6 +13,7 @@ from vault.calculators.services import calculator_result_save
 from vault.calculators.tests.factories import PLAN_OUTPUTS, make_plan, make_race
 from vault.exports.exporters import PLAN_HEADER, flatten_outputs
 from vault.metrics.models import MetricHistory
+from vault.testing.personas import athlete_today
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def _history(athlete, metric_type, value, display, days_ago, source="manual", de
         metric_type=metric_type,
         value=value,
         value_display=display,
-        recorded_on=timezone.localdate() - dt.timedelta(days=days_ago),
+        recorded_on=athlete_today() - dt.timedelta(days=days_ago),
         source=source,
         source_detail=detail,
         needs_review=needs_review,
@@ -67,7 +68,7 @@ def test_metrics_csv_one_row_per_entry_oldest_first(world, api_client):
         "source_detail",
         "needs_review",
     ]
-    day = lambda n: (timezone.localdate() - dt.timedelta(days=n)).isoformat()  # noqa: E731
+    day = lambda n: (athlete_today() - dt.timedelta(days=n)).isoformat()  # noqa: E731
     assert rows[1:] == [
         ["ftp", "250.0", "250 W", day(30), "assessment", "ramp test, 2 laps", "false"],
         ["weight", "68.4", "68.4 kg", day(10), "manual", 'said "about 68"', "false"],

@@ -7,10 +7,13 @@ from django.utils import timezone
 
 from vault.metrics.models import MetricHistory, Source
 from vault.metrics.services import metric_entry_create
+from vault.testing.personas import athlete_today
 
 
-def days_ago(days: int) -> dt.date:
-    return timezone.localdate() - dt.timedelta(days=days)
+def days_ago(days: int, athlete=None) -> dt.date:
+    """`days` before today on `athlete`'s calendar (the persona athlete's when none is given)."""
+    today = timezone.localdate(timezone=athlete.tzinfo) if athlete is not None else athlete_today()
+    return today - dt.timedelta(days=days)
 
 
 def entry(
@@ -20,7 +23,7 @@ def entry(
         athlete=athlete,
         metric_type=metric_type,
         value=value,
-        recorded_on=days_ago(days),
+        recorded_on=days_ago(days, athlete),
         source=source,
         created_by=created_by,
         **extra,

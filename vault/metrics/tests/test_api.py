@@ -2,10 +2,10 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from vault.metrics.models import MetricHistory, ReviewStatus, Source
 from vault.metrics.tests.factories import days_ago, entry, fast_password_hasher, pending_entry  # noqa: F401  (autouse)
+from vault.testing.personas import athlete_today
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,7 @@ def test_post_by_coach_counts_at_once(world, api_client):
         ({"value": "abc"}, "value", "A valid number is required"),
         ({"recorded_on": "2025-13-01"}, "recorded_on", "Date has wrong format"),
         (
-            {"recorded_on": (timezone.localdate() + dt.timedelta(days=2)).isoformat()},
+            {"recorded_on": (athlete_today() + dt.timedelta(days=2)).isoformat()},
             "recorded_on",
             "in the future",
         ),

@@ -9,6 +9,7 @@ from vault.metrics import services
 from vault.metrics.models import MetricHistory, ReviewStatus, Source
 from vault.metrics.selectors import current_values
 from vault.metrics.tests.factories import days_ago, entry, fast_password_hasher, pending_entry  # noqa: F401  (autouse)
+from vault.testing.personas import athlete_today
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_create_stores_si_value_and_display(world):
         ({"value": True}, "value", "must be a number"),
         ({"recorded_on": "2024-13-45"}, "recorded_on", "expected a date as YYYY-MM-DD"),
         ({"recorded_on": "yesterday"}, "recorded_on", "expected a date"),
-        ({"recorded_on": timezone.localdate() + dt.timedelta(days=3)}, "recorded_on", "in the future"),
+        ({"recorded_on": athlete_today() + dt.timedelta(days=3)}, "recorded_on", "in the future"),
         ({"recorded_on": dt.date(1901, 1, 1)}, "recorded_on", "more than 100 years ago"),
         ({"source": "guess"}, "source", "'guess' is not a source"),
         ({"source_detail": "x" * 201}, "source_detail", "at most 200"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
+
 from vault.calculators.models import CalculatorResult, Race
 from vault.calculators.services import calculator_result_save, race_create
 from vault.testing.personas import athlete_today
@@ -63,3 +65,13 @@ def make_plan(race: Race, *, types=tuple(PLAN_OUTPUTS)) -> dict[str, CalculatorR
         )
         for calculator_type in types
     }
+
+
+def run_calculator_api(api_client, world, calculator_type, inputs, *, user=None, query=""):
+    """POST the persona athlete's calculator endpoint (as the coach unless `user` is given)."""
+    api_client.force_authenticate(user or world.coach)
+    url = reverse(
+        "api:calculator-run",
+        kwargs={"public_id": world.athlete.public_id, "calculator_type": calculator_type},
+    )
+    return api_client.post(url + query, inputs, format="json")

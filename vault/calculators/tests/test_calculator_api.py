@@ -8,22 +8,13 @@ from django.urls import reverse
 
 from vault.calculators.calculators import CALCULATORS
 from vault.calculators.models import CalculatorResult
-from vault.calculators.tests.factories import make_race
+from vault.calculators.tests.factories import make_race, run_calculator_api
 from vault.metrics.services import metric_entry_create
 from vault.testing.personas import athlete_today
 
 pytestmark = pytest.mark.django_db
 
 TODAY = athlete_today()
-
-
-def _run(api_client, world, calculator_type, inputs, *, user=None, query=""):
-    api_client.force_authenticate(user or world.coach)
-    url = reverse(
-        "api:calculator-run",
-        kwargs={"public_id": world.athlete.public_id, "calculator_type": calculator_type},
-    )
-    return api_client.post(url + query, inputs, format="json")
 
 
 def _metric(world, metric_type, value, days_ago=1):
@@ -38,7 +29,9 @@ def _metric(world, metric_type, value, days_ago=1):
 
 
 def test_css_answers_the_worked_example_and_saves_a_result(world, api_client):
-    response = _run(api_client, world, "css", {"d1_m": 200, "t1_s": 170, "d2_m": 400, "t2_s": 360})
+    response = run_calculator_api(
+        api_client, world, "css", {"d1_m": 200, "t1_s": 170, "d2_m": 400, "t2_s": 360}
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert set(body) >= {"id", "calculator_type", "inputs", "outputs", "race"}
@@ -51,15 +44,17 @@ def test_css_answers_the_worked_example_and_saves_a_result(world, api_client):
 
 
 def test_css_takes_the_400_first_and_defaults_the_distances(world, api_client):
-    swapped = _run(api_client, world, "css", {"d1_m": 400, "t1_s": 360, "d2_m": 200, "t2_s": 170})
+    swapped = run_calculator_api(
+        api_client, world, "css", {"d1_m": 400, "t1_s": 360, "d2_m": 200, "t2_s": 170}
+    )
     assert swapped.json()["outputs"]["css_pace_s_per_100m"] == pytest.approx(95.0)
-    defaulted = _run(api_client, world, "css", {"t1_s": 170, "t2_s": 360})
+    defaulted = run_calculator_api(api_client, world, "css", {"t1_s": 170, "t2_s": 360})
     assert defaulted.status_code == 201
     assert defaulted.json()["inputs"]["d1_m"] == 200 and defaulted.json()["inputs"]["d2_m"] == 400
 
 
 def test_preview_saves_nothing(world, api_client):
-    response = _run(api_client, world, "ftp_test", {"power_20min_w": 300}, query="?save=false")
+    response = run_calculator_api(api_client, world, "ftp_test", {"power_20min_w": 300}, query="?save=false")
     assert response.status_code == 200
     assert response.json()["id"] is None
     assert response.json()["outputs"]["ftp_w"] == pytest.approx(285.0)
@@ -72,19 +67,19 @@ def test_critical_power_reports_both_fits_and_notes_two_efforts(world, api_clien
         {"duration_s": 600, "power_w": 320},
         {"duration_s": 1200, "power_w": 290},
     ]
-    outputs = _run(api_client, world, "critical_power", {"efforts": three}).json()["outputs"]
+    outputs = run_calculator_api(api_client, world, "critical_power", {"efforts": three}).json()["outputs"]
     assert 250 < outputs["cp_w"] < 300 and outputs["w_prime_j"] > 0
     assert outputs["cp_w_inverse_time"] > 0 and outputs["w_prime_j_inverse_time"] > 0
-    two = _run(api_client, world, "critical_power", {"efforts": three[:2]}).json()["outputs"]
+    two = run_calculator_api(api_client, world, "critical_power", {"efforts": three[:2]}).json()["outputs"]
     assert any("two efforts" in warning for warning in two["warnings"])
 
 
 def test_omitted_inputs_come_from_the_metric_history_as_of_on_date(world, api_client):
     _metric(world, "vdot", 50.0, days_ago=30)
     _metric(world, "vdot", 55.0, days_ago=2)
-    now = _run(api_client, world, "training_paces", {}).json()
+    now = run_calculator_api(api_client, world, "training_paces", {}).json()
     assert now["inputs"]["vdot"] == 55.0
-    earlier = _run(
+    earlier = run_calculator_api(
         api_client, world, "training_paces", {"on_date": str(TODAY - dt.timedelta(days=10))}
     ).json()
     assert earlier["inputs"]["vdot"] == 50.0
@@ -92,7 +87,7 @@ def test_omitted_inputs_come_from_the_metric_history_as_of_on_date(world, api_cl
 
 
 def test_missing_input_without_history_is_a_field_error(world, api_client):
-    response = _run(api_client, world, "training_paces", {})
+    response = run_calculator_api(api_client, world, "training_paces", {})
     assert response.status_code == 400
     assert "vdot" in response.json()["error"]["fields"]
 
@@ -102,7 +97,7 @@ def test_bike_plan_prefills_from_race_and_metrics(world, api_client):
     _metric(world, "weight", 70.0)
     _metric(world, "cda", 0.28)
     race = make_race(world.athlete, distance="half", altitude_m=600.0, expected_temperature_c=25.0)
-    response = _run(api_client, world, "bike_plan", {"race": race.pk})
+    response = run_calculator_api(api_client, world, "bike_plan", {"race": race.pk})
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["race"] == race.pk
@@ -116,15 +111,15 @@ def test_bike_plan_prefills_from_race_and_metrics(world, api_client):
 
 def test_cda_field_test_takes_the_weather(world, api_client):
     test = {"power_w": 250, "speed_m_per_s": 10.5, "total_mass_kg": 80, "crr": 0.004}
-    sea = _run(api_client, world, "cda", test, query="?save=false").json()
-    alps = _run(
+    sea = run_calculator_api(api_client, world, "cda", test, query="?save=false").json()
+    alps = run_calculator_api(
         api_client, world, "cda", {**test, "altitude_m": 2000, "temperature_c": 10}, query="?save=false"
     ).json()
     assert alps["inputs"]["rho_kg_per_m3"] < sea["inputs"].get("rho_kg_per_m3", 1.225)
     assert (
         alps["outputs"]["cda_m2"] > sea["outputs"]["cda_m2"]
     )  # thinner air: the same power means more drag area
-    humid = _run(
+    humid = run_calculator_api(
         api_client,
         world,
         "cda",
@@ -132,28 +127,28 @@ def test_cda_field_test_takes_the_weather(world, api_client):
         query="?save=false",
     ).json()
     assert humid["inputs"]["rho_kg_per_m3"] < 1.17
-    explicit = _run(
+    explicit = run_calculator_api(
         api_client, world, "cda", {**test, "altitude_m": 2000, "rho_kg_per_m3": 1.2}, query="?save=false"
     ).json()
     assert explicit["inputs"]["rho_kg_per_m3"] == 1.2
-    bad = _run(api_client, world, "cda", {**test, "relative_humidity_percent": 120})
+    bad = run_calculator_api(api_client, world, "cda", {**test, "relative_humidity_percent": 120})
     assert bad.status_code == 400 and "relative_humidity_percent" in bad.json()["error"]["fields"]
 
 
 def test_zones_anchor_on_cp_before_ftp(world, api_client):
     _metric(world, "ftp", 250.0)
-    assert _run(api_client, world, "zones", {}).json()["outputs"]["power_anchor"] == "ftp"
+    assert run_calculator_api(api_client, world, "zones", {}).json()["outputs"]["power_anchor"] == "ftp"
     _metric(world, "critical_power", 270.0)
-    outputs = _run(api_client, world, "zones", {"threshold_hr": 170}).json()["outputs"]
+    outputs = run_calculator_api(api_client, world, "zones", {"threshold_hr": 170}).json()["outputs"]
     assert outputs["power_anchor"] == "cp"
     assert outputs["power_zones"][1]["max_w"] == pytest.approx(0.75 * 270.0)
     assert outputs["hr_zones"] and outputs["power_zones_eight_band"]
 
 
 def test_run_pace_zones_follow_the_threshold_pace(world, api_client):
-    zones = _run(api_client, world, "zones", {"threshold_pace_s_per_km": 250}).json()["outputs"][
-        "run_pace_zones"
-    ]
+    zones = run_calculator_api(api_client, world, "zones", {"threshold_pace_s_per_km": 250}).json()[
+        "outputs"
+    ]["run_pace_zones"]
     threshold = next(zone for zone in zones if zone["zone"] == "Z5a")
     assert threshold["slow_pace_s_per_km"] == pytest.approx(250.0)
     assert threshold["fast_pace_s_per_km"] == pytest.approx(250.0 / 1.03)
@@ -222,7 +217,7 @@ def test_run_pace_zones_follow_the_threshold_pace(world, api_client):
     ],
 )
 def test_bad_input_is_a_field_error_and_saves_nothing(world, api_client, calculator_type, inputs, field, why):
-    response = _run(api_client, world, calculator_type, inputs)
+    response = run_calculator_api(api_client, world, calculator_type, inputs)
     assert response.status_code == 400, response.json()
     fields = response.json()["error"]["fields"]
     assert field in fields, fields
@@ -232,7 +227,7 @@ def test_bad_input_is_a_field_error_and_saves_nothing(world, api_client, calcula
 
 def test_another_athletes_race_is_refused(world, api_client):
     theirs = make_race(world.other_athlete)
-    response = _run(api_client, world, "css", {"race": theirs.pk, "t1_s": 170, "t2_s": 360})
+    response = run_calculator_api(api_client, world, "css", {"race": theirs.pk, "t1_s": 170, "t2_s": 360})
     assert response.status_code == 400
     assert "race" in response.json()["error"]["fields"]
 
@@ -245,7 +240,7 @@ def test_finish_time_reports_cutoffs(world, api_client):
         "run_pace_s_per_km": 300,
         "cutoffs_s": {"swim": 1200, "finish": 9000},
     }
-    outputs = _run(api_client, world, "finish_time", inputs).json()["outputs"]
+    outputs = run_calculator_api(api_client, world, "finish_time", inputs).json()["outputs"]
     assert outputs["swim_s"] == pytest.approx(1500) and outputs["bike_s"] == pytest.approx(4000)
     assert outputs["total_s"] == pytest.approx(1500 + 120 + 4000 + 60 + 3000)
     status = {cutoff["point"]: cutoff["status"] for cutoff in outputs["cutoffs"]}
@@ -253,7 +248,7 @@ def test_finish_time_reports_cutoffs(world, api_client):
 
 
 def test_unknown_calculator_is_404(world, api_client):
-    assert _run(api_client, world, "warp_drive", {}).status_code == 404
+    assert run_calculator_api(api_client, world, "warp_drive", {}).status_code == 404
 
 
 def test_calculator_list_names_inputs_and_outputs_with_units(world, api_client):

@@ -16,22 +16,13 @@ from vault.calculators.calculators import CALCULATORS, unit_of
 from vault.calculators.models import CalculatorResult
 from vault.calculators.readiness import race_readiness
 from vault.calculators.services import calculator_prefill, calculator_run
-from vault.calculators.tests.factories import make_race
+from vault.calculators.tests.factories import make_race, run_calculator_api
 from vault.metrics.services import metric_entry_create
 from vault.testing.personas import athlete_today, make_athlete
 
 pytestmark = pytest.mark.django_db
 
 TODAY = athlete_today()
-
-
-def _run(api_client, world, calculator_type, inputs, *, user=None, query=""):
-    api_client.force_authenticate(user or world.coach)
-    url = reverse(
-        "api:calculator-run",
-        kwargs={"public_id": world.athlete.public_id, "calculator_type": calculator_type},
-    )
-    return api_client.post(url + query, inputs, format="json")
 
 
 def _metric(athlete, metric_type, value, days_ago=1):
@@ -58,7 +49,9 @@ def _refused(response, field, why=""):
 def test_finish_time_takes_the_chosen_presets_offset_and_run_factor_without_a_race(world, api_client):
     _metric(world.athlete, "css_pace", 100 / 95)  # CSS 1:35/100 m
     _metric(world.athlete, "threshold_run_pace", 1000 / 260)  # threshold 4:20/km
-    body = _run(api_client, world, "finish_time", {"preset": "olympic", "bike_time_s": 3973.97}).json()
+    body = run_calculator_api(
+        api_client, world, "finish_time", {"preset": "olympic", "bike_time_s": 3973.97}
+    ).json()
     outputs = body["outputs"]
     # science.md §7.1 worked example: swim 98 s/100 m -> 1470 s; run 273.68 s/km -> 2736.8 s.
     assert body["inputs"]["swim_pace_s_per_100m"] == pytest.approx(98.0)
@@ -66,9 +59,9 @@ def test_finish_time_takes_the_chosen_presets_offset_and_run_factor_without_a_ra
     assert outputs["run_s"] == pytest.approx(2736.8, abs=0.05)
     assert outputs["t1_s"] == 120 and outputs["t2_s"] == 60
     assert outputs["total_s"] == pytest.approx(8360.8, abs=0.1)
-    sprint = _run(api_client, world, "finish_time", {"preset": "sprint", "bike_time_s": 2000}).json()[
-        "outputs"
-    ]
+    sprint = run_calculator_api(
+        api_client, world, "finish_time", {"preset": "sprint", "bike_time_s": 2000}
+    ).json()["outputs"]
     assert sprint["swim_s"] == pytest.approx(750 / 100 * (95 + 2))
     assert sprint["run_s"] == pytest.approx(5 * 260 / 0.97)
 
@@ -86,7 +79,7 @@ def test_a_typed_bike_speed_is_not_overridden_by_the_bike_plan_step(world, api_c
         "run_pace_s_per_km": 300,
         "bike_speed_m_per_s": 10,
     }
-    outputs = _run(api_client, world, "finish_time", inputs).json()["outputs"]
+    outputs = run_calculator_api(api_client, world, "finish_time", inputs).json()["outputs"]
     assert outputs["bike_s"] == pytest.approx(4000.0)
 
 
@@ -97,39 +90,45 @@ FIELD_TEST = {"power_w": 250, "speed_m_per_s": 10.5, "crr": 0.004}
 
 def test_cda_masses_are_rider_gear_and_bike_summed(world, api_client):
     _metric(world.athlete, "weight", 70.0)
-    body = _run(api_client, world, "cda", FIELD_TEST, query="?save=false").json()
+    body = run_calculator_api(api_client, world, "cda", FIELD_TEST, query="?save=false").json()
     assert body["inputs"]["rider_mass_kg"] == 70.0
     assert body["inputs"]["gear_mass_kg"] + body["inputs"]["bike_mass_kg"] == pytest.approx(9.0)
     assert body["inputs"]["total_mass_kg"] == pytest.approx(79.0) == body["outputs"]["total_mass_kg"]
-    light = _run(api_client, world, "cda", {**FIELD_TEST, "bike_mass_kg": 6.8, "gear_mass_kg": 1.2}).json()
+    light = run_calculator_api(
+        api_client, world, "cda", {**FIELD_TEST, "bike_mass_kg": 6.8, "gear_mass_kg": 1.2}
+    ).json()
     assert light["inputs"]["total_mass_kg"] == pytest.approx(78.0)
     # science.md §6.4: 80 kg total gives 0.29055 m², whether typed as a total or as its parts.
-    total = _run(api_client, world, "cda", {**FIELD_TEST, "total_mass_kg": 80}, query="?save=false").json()
+    total = run_calculator_api(
+        api_client, world, "cda", {**FIELD_TEST, "total_mass_kg": 80}, query="?save=false"
+    ).json()
     assert "rider_mass_kg" not in total["inputs"]
     assert total["outputs"]["cda_m2"] == pytest.approx(0.29055, abs=5e-5)
     parts = {**FIELD_TEST, "rider_mass_kg": 71, "gear_mass_kg": 1, "bike_mass_kg": 8}
-    assert _run(api_client, world, "cda", parts, query="?save=false").json()["outputs"][
+    assert run_calculator_api(api_client, world, "cda", parts, query="?save=false").json()["outputs"][
         "cda_m2"
     ] == pytest.approx(total["outputs"]["cda_m2"])
 
 
 def test_cda_wind_and_power_meter_location(world, api_client):
     test = {**FIELD_TEST, "total_mass_kg": 80}
-    still = _run(api_client, world, "cda", test, query="?save=false").json()["outputs"]
-    head = _run(api_client, world, "cda", {**test, "wind_m_per_s": 2}, query="?save=false").json()["outputs"]
+    still = run_calculator_api(api_client, world, "cda", test, query="?save=false").json()["outputs"]
+    head = run_calculator_api(
+        api_client, world, "cda", {**test, "wind_m_per_s": 2}, query="?save=false"
+    ).json()["outputs"]
     assert head["cda_m2"] == pytest.approx(
         aero.cda_from_power_speed(
             power_w=250, speed_m_per_s=10.5, total_mass_kg=80, crr=0.004, wind_m_per_s=2
         )
     )
     assert head["cda_m2"] < still["cda_m2"]
-    hub = _run(api_client, world, "cda", {**test, "power_meter": "hub"}, query="?save=false").json()[
-        "outputs"
-    ]
+    hub = run_calculator_api(
+        api_client, world, "cda", {**test, "power_meter": "hub"}, query="?save=false"
+    ).json()["outputs"]
     assert hub["drivetrain_efficiency"] == 1.0 and still["drivetrain_efficiency"] == 0.976
     assert hub["cda_m2"] > still["cda_m2"]  # nothing lost in the chain: more power left for the air
     override = {**test, "power_meter": "hub", "drivetrain_efficiency": 0.97}
-    assert _run(api_client, world, "cda", override, query="?save=false").json()["outputs"][
+    assert run_calculator_api(api_client, world, "cda", override, query="?save=false").json()["outputs"][
         "drivetrain_efficiency"
     ] == pytest.approx(0.97)
 
@@ -148,7 +147,7 @@ def test_cda_wind_and_power_meter_location(world, api_client):
     ],
 )
 def test_bad_cda_inputs_are_field_errors_and_save_nothing(world, api_client, inputs, field, why):
-    _refused(_run(api_client, world, "cda", inputs), field, why)
+    _refused(run_calculator_api(api_client, world, "cda", inputs), field, why)
 
 
 # --- 4. heart-rate calories from the profile -----------------------------------------------------------------
@@ -162,14 +161,16 @@ def test_heart_rate_calories_take_age_on_race_day_and_sex_from_the_profile(world
     world.athlete.save()
     _metric(world.athlete, "weight", 60.0)
     leg = {"sport": "run", "duration_s": 3600, "avg_hr": 160}
-    body = _run(api_client, world, "calories", {"race": race.pk, "legs": [leg]}).json()
+    body = run_calculator_api(api_client, world, "calories", {"race": race.pk, "legs": [leg]}).json()
     assert body["inputs"]["age_years"] == 40 and body["inputs"]["sex"] == "female"
     expected = (-20.4022 + 0.4472 * 160 - 0.1263 * 60 + 0.074 * 40) / 4.184 * 60  # science.md §8.3, women
     assert body["outputs"]["legs"][0]["method"] == "heart_rate"
     assert body["outputs"]["total_kcal"] == pytest.approx(expected)
-    today = _run(api_client, world, "calories", {"legs": [leg]}, query="?save=false").json()
+    today = run_calculator_api(api_client, world, "calories", {"legs": [leg]}, query="?save=false").json()
     assert today["inputs"]["age_years"] == 39
-    typed = _run(api_client, world, "calories", {"legs": [leg], "age_years": 30, "sex": "male"}).json()
+    typed = run_calculator_api(
+        api_client, world, "calories", {"legs": [leg], "age_years": 30, "sex": "male"}
+    ).json()
     assert typed["outputs"]["total_kcal"] == pytest.approx(
         (-55.0969 + 0.6309 * 160 + 0.1988 * 60 + 0.2017 * 30) / 4.184 * 60
     )
@@ -178,7 +179,7 @@ def test_heart_rate_calories_take_age_on_race_day_and_sex_from_the_profile(world
 def test_heart_rate_calories_without_a_birth_date_name_the_missing_age(world, api_client):
     _metric(world.athlete, "weight", 60.0)
     inputs = {"legs": [{"sport": "run", "duration_s": 3600, "avg_hr": 160}], "sex": "male"}
-    _refused(_run(api_client, world, "calories", inputs), "age_years", "heart rate")
+    _refused(run_calculator_api(api_client, world, "calories", inputs), "age_years", "heart rate")
 
 
 # --- 7. the bike plan from a power alone ---------------------------------------------------------------------
@@ -187,7 +188,7 @@ COURSE = {"distance_m": 40_000, "total_mass_kg": 80, "cda_m2": 0.28, "crr": 0.00
 
 
 def test_bike_plan_from_a_power_without_any_ftp(world, api_client):
-    response = _run(api_client, world, "bike_plan", {**COURSE, "power_w": 212.5})
+    response = run_calculator_api(api_client, world, "bike_plan", {**COURSE, "power_w": 212.5})
     assert response.status_code == 201, response.json()
     outputs = response.json()["outputs"]
     assert outputs["bike_time_s"] == pytest.approx(3973.97, abs=0.05)  # science.md §7.1
@@ -198,7 +199,9 @@ def test_bike_plan_from_a_power_without_any_ftp(world, api_client):
 def test_bike_plan_refuses_a_power_that_is_not_positive(world, api_client, power):
     _metric(world.athlete, "ftp", 250.0)
     _refused(
-        _run(api_client, world, "bike_plan", {**COURSE, "power_w": power}), "power_w", "greater than zero"
+        run_calculator_api(api_client, world, "bike_plan", {**COURSE, "power_w": power}),
+        "power_w",
+        "greater than zero",
     )
 
 
@@ -207,7 +210,7 @@ def test_bike_plan_refuses_a_power_that_is_not_positive(world, api_client, power
 
 def test_critical_power_notes_two_efforts_once_and_reports_the_three_parameter_fit(world, api_client):
     two = [{"duration_s": 180, "power_w": 400}, {"duration_s": 720, "power_w": 300}]
-    outputs = _run(api_client, world, "critical_power", {"efforts": two}).json()["outputs"]
+    outputs = run_calculator_api(api_client, world, "critical_power", {"efforts": two}).json()["outputs"]
     assert sum("less certain" in warning for warning in outputs["warnings"]) == 1
     assert outputs["cp_w_3p"] is None
     three = [
@@ -215,7 +218,7 @@ def test_critical_power_notes_two_efforts_once_and_reports_the_three_parameter_f
         {"duration_s": 300, "power_w": 280 + 20_000 / (300 + 20_000 / 720)},
         {"duration_s": 1200, "power_w": 280 + 20_000 / (1200 + 20_000 / 720)},
     ]
-    outputs = _run(api_client, world, "critical_power", {"efforts": three}).json()["outputs"]
+    outputs = run_calculator_api(api_client, world, "critical_power", {"efforts": three}).json()["outputs"]
     assert outputs["cp_w_3p"] == pytest.approx(280, rel=1e-3)
     assert outputs["pmax_w_3p"] == pytest.approx(1000, rel=2e-2)
     assert outputs["cp_w"] > 0 and outputs["cp_w_inverse_time"] > 0
@@ -245,7 +248,8 @@ def test_the_cp_prefill_reads_the_chosen_power_curve_period(world, api_client):
         assert [effort["duration_s"] for effort in efforts] == [120.0, 480.0, 900.0]
         assert {effort["power_w"] for effort in efforts} == {watts}, period
     _refused(
-        _run(api_client, world, "critical_power", {"power_curve_period": "decade"}), "power_curve_period"
+        run_calculator_api(api_client, world, "critical_power", {"power_curve_period": "decade"}),
+        "power_curve_period",
     )
 
 
@@ -263,11 +267,16 @@ def stale_cda_and_css(world):
 
 def test_a_stale_value_a_step_uses_is_warned_about_in_the_api(world, api_client, stale_cda_and_css):
     race = make_race(world.athlete, distance="olympic")
-    body = _run(api_client, world, "bike_plan", {"race": race.pk}).json()
+    body = run_calculator_api(api_client, world, "bike_plan", {"race": race.pk}).json()
     assert [warning.split(",")[0] for warning in body["warnings"]] == ["stale value used: CdA 0.320 m²"]
     assert "800 days old" in body["warnings"][0]
     # A typed value is not the history's: nothing to warn about.
-    assert _run(api_client, world, "bike_plan", {"race": race.pk, "cda_m2": 0.3}).json()["warnings"] == []
+    assert (
+        run_calculator_api(api_client, world, "bike_plan", {"race": race.pk, "cda_m2": 0.3}).json()[
+            "warnings"
+        ]
+        == []
+    )
 
 
 def test_the_races_own_cda_and_css_steps_count_for_readiness_and_silence_later_steps(
@@ -276,19 +285,21 @@ def test_the_races_own_cda_and_css_steps_count_for_readiness_and_silence_later_s
     race = make_race(world.athlete, distance="olympic")
     status = {metric.metric: metric.status for metric in race_readiness(race)["metrics"]}
     assert status["cda"] == "stale" and status["css"] == "stale"
-    _run(api_client, world, "cda", {**FIELD_TEST, "race": race.pk})
-    _run(api_client, world, "css", {"race": race.pk, "t1_s": 170, "t2_s": 360})
+    run_calculator_api(api_client, world, "cda", {**FIELD_TEST, "race": race.pk})
+    run_calculator_api(api_client, world, "css", {"race": race.pk, "t1_s": 170, "t2_s": 360})
     readiness = {metric.metric: metric for metric in race_readiness(race)["metrics"]}
     assert readiness["cda"].status == "fresh" and readiness["cda"].result is not None
     assert readiness["cda"].age_days == 0 and readiness["cda"].measured_on == TODAY
     assert readiness["css"].status == "fresh" and readiness["css"].value_display == "1:35/100m"
-    bike = _run(api_client, world, "bike_plan", {"race": race.pk}).json()
+    bike = run_calculator_api(api_client, world, "bike_plan", {"race": race.pk}).json()
     assert bike["warnings"] == [] and bike["inputs"]["cda_m2"] != 0.32
-    finish = _run(api_client, world, "finish_time", {"race": race.pk}).json()
+    finish = run_calculator_api(api_client, world, "finish_time", {"race": race.pk}).json()
     assert finish["warnings"] == [] and finish["inputs"]["swim_pace_s_per_100m"] == pytest.approx(98.0)
     # Another race has no such step: its plan still warns about the history's stale CdA.
     other = make_race(world.athlete, name="Other", distance="olympic")
-    assert _run(api_client, world, "bike_plan", {"race": other.pk}, query="?save=false").json()["warnings"]
+    assert run_calculator_api(api_client, world, "bike_plan", {"race": other.pk}, query="?save=false").json()[
+        "warnings"
+    ]
 
 
 def test_the_stale_warning_is_on_the_steps_calculator_page_and_the_plan(world, client, stale_cda_and_css):
